@@ -75,7 +75,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild',
   ],
 
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['lambda', 'test', 'build-tools', 'projenrc'],
+  },
+
   jestOptions: {
+    // A snapshot that changes must fail the run, never be rewritten by it.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // The end-to-end scenarios run real servers and many virtual hours of schedules.
@@ -110,5 +117,7 @@ project.addTask('typecheck', {
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
 project.testTask.prependSpawn(project.tasks.tryFind('typecheck')!);
+// Construct tests and the local runtime load the real bundles: build them first (esbuild, about a second).
+project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
 project.synth();

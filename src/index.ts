@@ -1,1 +1,3 @@
-export {};
+export * from './dynamic-scheduler';
+export * from './on-tick-options';
+export * from './schedule-event-type';

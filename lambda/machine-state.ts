@@ -1,0 +1,126 @@
+import { BATCH_SIZE, PLAN_ACTION } from '../src/private/contract';
+import { nextOccurrences } from './occurrences';
+import { ScheduleSpec } from './schedule-types';
+
+/**
+ * The state a scheduler execution carries from step to step (its JSONPath `$`).
+ * The construct's state machine reads `started`, `common`, `plan.action`, `plan.ticks`,
+ * `plan.wakeAt` and `plan.completed`; the plan step reads and returns the whole object.
+ */
+export interface MachineState {
+  readonly id: string;
+  readonly runId: string;
+  /** 0 for a run's first execution, +1 for each hand-over to a new execution. */
+  readonly generation: number;
+  readonly spec: ScheduleSpec;
+  /** Fields every tick carries unchanged: merged into each tick's detail with States.JsonMerge. */
+  readonly common: TickCommon;
+  readonly cursor: Cursor;
+  /** Detail of `Schedule Started`; present only in a run's first execution input. */
+  readonly started?: Record<string, unknown>;
+  readonly plan: Plan;
+}
+
+export interface TickCommon {
+  readonly id: string;
+  readonly runId: string;
+  readonly payload?: unknown;
+}
+
+/** Where the run stands once the ticks of the last plan have been emitted. */
+export interface Cursor {
+  /** Ticks emitted so far in this run. */
+  readonly sequence: number;
+  /** Occurrences at or before this instant are done (emitted or skipped). ISO UTC. */
+  readonly after: string;
+  /** Ticks emitted by the current execution (drives the hand-over before the history quota). */
+  readonly executionTicks: number;
+}
+
+/** One tick to emit: merged with {@link TickCommon} into the `Schedule Tick` detail. */
+export interface TickItem {
+  readonly sequence: number;
+  readonly scheduledAt: string;
+  /** Ticks left after this one (limited schedules only). */
+  readonly remaining?: number;
+  readonly last: boolean;
+}
+
+export type CompletionReason = 'limit' | 'end' | 'once';
+
+export interface Plan {
+  readonly action: string;
+  readonly ticks?: TickItem[];
+  readonly wakeAt?: string;
+  readonly completed?: { id: string; runId: string; ticks: number; reason: CompletionReason };
+}
+
+/**
+ * Occurrences older than this when a plan runs are skipped, not replayed in a burst.
+ * It covers a plan step's own latency (cold start, retries), so on-time schedules lose nothing.
+ */
+export const MISSED_TOLERANCE_MS = 10_000;
+
+/** The cursor after the ticks of `state.plan` (if it was an emit) have gone out. */
+export function advanceCursor(state: MachineState): Cursor {
+  const ticks = state.plan.action === PLAN_ACTION.EMIT ? state.plan.ticks ?? [] : [];
+  if (ticks.length === 0) return state.cursor;
+  const last = ticks[ticks.length - 1];
+  return {
+    sequence: last.sequence,
+    after: last.scheduledAt,
+    executionTicks: state.cursor.executionTicks + ticks.length,
+  };
+}
+
+/**
+ * The next step of a run: a batch of ticks to emit, a sleep until `deadline`, or completion.
+ * Pure: `now` and `deadline` (the instant the current execution must hand over by) are given.
+ */
+export function computePlan(state: Pick<MachineState, 'id' | 'runId' | 'spec'>, cursor: Cursor, now: Date, deadline: Date): Plan {
+  const { spec } = state;
+  const left = spec.limit !== undefined ? spec.limit - cursor.sequence : Number.POSITIVE_INFINITY;
+  const complete = (reason: CompletionReason): Plan => ({
+    action: PLAN_ACTION.COMPLETE,
+    completed: { id: state.id, runId: state.runId, ticks: cursor.sequence, reason },
+  });
+  if (left <= 0) return complete('limit');
+
+  const skipBefore = now.getTime() - MISSED_TOLERANCE_MS;
+  const after = new Date(Math.max(Date.parse(cursor.after), skipBefore));
+  const wanted = Math.min(BATCH_SIZE, left);
+  // One extra occurrence tells whether the batch's final tick is the run's last.
+  const upcoming = nextOccurrences(spec, after, wanted + 1);
+  if (upcoming.length === 0) {
+    return complete(spec.kind === 'duration' || spec.kind === 'at' ? 'once' : 'end');
+  }
+
+  const inBatch = upcoming.slice(0, wanted).filter((t) => t.getTime() <= deadline.getTime());
+  if (inBatch.length === 0) {
+    return { action: PLAN_ACTION.SLEEP, wakeAt: deadline.toISOString() };
+  }
+
+  const ticks = inBatch.map((scheduledAt, index): TickItem => {
+    const sequence = cursor.sequence + index + 1;
+    const remaining = spec.limit !== undefined ? spec.limit - sequence : undefined;
+    const last = remaining === 0 || upcoming.length === index + 1;
+    return {
+      sequence,
+      scheduledAt: scheduledAt.toISOString(),
+      ...(remaining !== undefined ? { remaining } : {}),
+      last,
+    };
+  });
+  return { action: PLAN_ACTION.EMIT, ticks };
+}
+
+/** When the first tick of a plan is due (for `nextAt` in events and the item). */
+export function nextAtOf(plan: Plan): string | undefined {
+  return plan.ticks?.[0]?.scheduledAt;
+}
+
+/** Lower bound (exclusive) of a plan's batch, recorded so a Stop can count the ticks already out. */
+export function batchAfterOf(plan: Plan, fallback: string): string {
+  const first = plan.ticks?.[0]?.scheduledAt;
+  return first ? new Date(Date.parse(first) - 1).toISOString() : fallback;
+}

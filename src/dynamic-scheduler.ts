@@ -1,0 +1,372 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ScheduleEventRuleOptions } from './on-tick-options';
+import { DETAIL_TYPE, ENV, PARTITION_KEY, TTL_ATTRIBUTE } from './private/contract';
+import { schedulerDefinition } from './private/scheduler-state-machine';
+import { ScheduleEventType } from './schedule-event-type';
+
+/**
+ * Properties of a {@link DynamicScheduler}.
+ */
+export interface DynamicSchedulerProps {
+  /**
+   * The bus that carries Start and Stop commands and the scheduler's own events.
+   *
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * The `source` of every event the scheduler emits (ticks and lifecycle events).
+   * Events from this source can never start or stop a schedule.
+   *
+   * @default - `com.<stack name>`
+   */
+  readonly tickSource?: string;
+
+  /**
+   * The sources allowed to start and stop schedules. Commands from other sources are not matched by the rules.
+   *
+   * @default - any source except the tick source
+   */
+  readonly allowedSources?: string[];
+
+  /**
+   * What happens to the schedules table when it is removed from the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * How long the item of a finished (completed, stopped) schedule is kept before DynamoDB's TTL deletes it.
+   *
+   * @default Duration.days(30)
+   */
+  readonly finishedScheduleRetention?: Duration;
+
+  /**
+   * A customer managed KMS key for the schedules table.
+   *
+   * @default - an AWS owned key
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The queue that receives Start and Stop events that could not be processed after retries,
+   * with the original event.
+   *
+   * @default - an SQS-encrypted queue with 14 days of retention is created
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * Retention of the handlers' and the state machine's log groups.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What the state machine logs to CloudWatch Logs. `ALL` logs every tick, which costs more than the ticks.
+   *
+   * @default sfn.LogLevel.ERROR
+   */
+  readonly stateMachineLogLevel?: sfn.LogLevel;
+
+  /**
+   * Whether to enable AWS X-Ray tracing for the handlers and the state machine.
+   *
+   * @default false
+   */
+  readonly tracingEnabled?: boolean;
+}
+
+/**
+ * A scheduler driven by EventBridge events: put `Schedule Start` and `Schedule Stop` events on the
+ * bus, and subscribe to `Schedule Tick` events with {@link onTick}.
+ *
+ * Start and Stop rules feed two Lambda functions that keep each schedule's state in a DynamoDB
+ * table (keyed by `id`) and drive a Step Functions Standard state machine, which waits and emits
+ * each tick with `events:PutEvents`: about two state transitions per tick, and one Lambda
+ * invocation and one DynamoDB write per batch of 100 ticks.
+ *
+ * @example
+ * const bus = new events.EventBus(this, 'Bus');
+ * const scheduler = new DynamicScheduler(this, 'Scheduler', { eventBus: bus });
+ * scheduler.onTick('Reminders', { scheduleIdPrefix: 'reminder:', target: new targets.LambdaFunction(fn) });
+ */
+export class DynamicScheduler extends Construct {
+  /** The bus the scheduler listens on and emits to. */
+  public readonly eventBus: events.IEventBus;
+  /** The `source` of the scheduler's events. */
+  public readonly tickSource: string;
+  /** The table holding one item per schedule id. */
+  public readonly table: dynamodb.ITable;
+  /** The Standard state machine that waits and emits ticks. */
+  public readonly stateMachine: sfn.IStateMachine;
+  /** Handles `Schedule Start`. */
+  public readonly startFunction: lambda.IFunction;
+  /** Handles `Schedule Stop`. */
+  public readonly stopFunction: lambda.IFunction;
+  /** Plans each batch of ticks; invoked by the state machine. */
+  public readonly planFunction: lambda.IFunction;
+  /** Matches `Schedule Start` from the allowed sources. */
+  public readonly startRule: events.IRule;
+  /** Matches `Schedule Stop` from the allowed sources. */
+  public readonly stopRule: events.IRule;
+  /** Receives Start and Stop events that failed after retries, with the original event. */
+  public readonly deadLetterQueue: sqs.IQueue;
+
+  constructor(scope: Construct, id: string, props: DynamicSchedulerProps = {}) {
+    super(scope, id);
+    this.tickSource = props.tickSource ?? `com.${Stack.of(this).stackName}`;
+    validateProps(props, this.tickSource);
+
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    const retention = props.finishedScheduleRetention ?? Duration.days(30);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table = table;
+
+    this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    const environment = {
+      [ENV.TABLE_NAME]: table.tableName,
+      [ENV.EVENT_BUS_NAME]: this.eventBus.eventBusName,
+      [ENV.TICK_SOURCE]: this.tickSource,
+      [ENV.RETENTION_SECONDS]: String(retention.toSeconds()),
+    };
+    const handler = (name: string, description: string) => this.handlerFunction(name, description, environment, props, logRetention);
+    const planFunction = handler('plan', 'Plans the next batch of ticks of a dynamic schedule');
+    const stopFunction = handler('stop', 'Handles Schedule Stop events');
+    const startFunction = handler('start', 'Handles Schedule Start events');
+
+    const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: 'Waits for each occurrence of a dynamic schedule and emits Schedule Tick events',
+      definitionBody: sfn.DefinitionBody.fromChainable(schedulerDefinition(new Construct(this, 'Definition'), {
+        eventBus: this.eventBus,
+        tickSource: this.tickSource,
+        planFunction,
+        table,
+      })),
+      tracingEnabled: props.tracingEnabled ?? false,
+      logs: {
+        destination: new logs.LogGroup(this, 'StateMachineLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+        level: props.stateMachineLogLevel ?? sfn.LogLevel.ERROR,
+        includeExecutionData: false,
+      },
+    });
+    this.stateMachine = stateMachine;
+    startFunction.addEnvironment(ENV.STATE_MACHINE_ARN, stateMachine.stateMachineArn);
+
+    // Least privilege: each function touches only this table, this bus, and this machine's executions.
+    const tableActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    for (const fn of [startFunction, stopFunction, planFunction]) {
+      table.grant(fn, ...tableActions);
+      props.encryptionKey?.grantEncryptDecrypt(fn);
+    }
+    this.eventBus.grantPutEventsTo(startFunction);
+    this.eventBus.grantPutEventsTo(stopFunction);
+    stateMachine.grantStartExecution(startFunction);
+    stateMachine.grantExecution(startFunction, 'states:StopExecution');
+    stateMachine.grantExecution(stopFunction, 'states:StopExecution');
+    // The plan step starts the next execution of a long run. The state machine already depends on
+    // the plan function, so this grant lives in a policy of its own: in the function's default
+    // policy it would close a dependency cycle (function -> policy -> state machine -> function).
+    new iam.Policy(this, 'PlanFunctionHandoverPolicy', {
+      roles: [planFunction.role!],
+      statements: [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] })],
+    });
+
+    const commandSources = props.allowedSources ?? events.Match.anythingBut(this.tickSource);
+    const commandRule = (ruleId: string, detailType: string, fn: lambda.Function) => {
+      // Lambda retries a failed asynchronous invocation twice; what still fails lands in the queue.
+      fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new destinations.SqsDestination(this.deadLetterQueue) });
+      return new events.Rule(this, ruleId, {
+        eventBus: this.eventBus,
+        description: `${detailType} commands for the dynamic scheduler`,
+        eventPattern: { source: commandSources, detailType: [detailType] },
+        targets: [new targets.LambdaFunction(fn, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        })],
+      });
+    };
+    this.startRule = commandRule('StartRule', DETAIL_TYPE.START, startFunction);
+    this.stopRule = commandRule('StopRule', DETAIL_TYPE.STOP, stopFunction);
+
+    this.startFunction = startFunction;
+    this.stopFunction = stopFunction;
+    this.planFunction = planFunction;
+  }
+
+  /**
+   * A rule matching the `Schedule Tick` events of this scheduler, optionally of one schedule or an id prefix.
+   *
+   * @param id the construct id of the rule
+   * @param options filter, target and rule settings
+   */
+  public onTick(id: string, options: ScheduleEventRuleOptions = {}): events.Rule {
+    return this.onScheduleEvent(id, ScheduleEventType.TICK, options);
+  }
+
+  /**
+   * A rule matching one type of this scheduler's events (ticks or lifecycle events).
+   *
+   * @param id the construct id of the rule
+   * @param eventType which events to match
+   * @param options filter, target and rule settings
+   */
+  public onScheduleEvent(id: string, eventType: ScheduleEventType, options: ScheduleEventRuleOptions = {}): events.Rule {
+    if (options.scheduleId !== undefined && options.scheduleIdPrefix !== undefined) {
+      throw new Error(`Give scheduleId or scheduleIdPrefix, not both; got scheduleId: "${options.scheduleId}", scheduleIdPrefix: "${options.scheduleIdPrefix}"`);
+    }
+    if (options.scheduleId !== undefined && !Token.isUnresolved(options.scheduleId)) validateScheduleId('scheduleId', options.scheduleId);
+    if (options.scheduleIdPrefix !== undefined && !Token.isUnresolved(options.scheduleIdPrefix)) validateScheduleId('scheduleIdPrefix', options.scheduleIdPrefix);
+    const filter = options.scheduleId !== undefined
+      ? { id: [options.scheduleId] }
+      : options.scheduleIdPrefix !== undefined ? { id: events.Match.prefix(options.scheduleIdPrefix) } : undefined;
+    const described = filter ? ` of schedule ${options.scheduleId ?? `${options.scheduleIdPrefix}*`}` : '';
+    return new events.Rule(this, id, {
+      eventBus: this.eventBus,
+      ruleName: options.ruleName,
+      description: options.description ?? `${eventType} events${described} from ${this.tickSource}`,
+      eventPattern: { source: [this.tickSource], detailType: [eventType], detail: filter },
+      targets: options.target ? [options.target] : undefined,
+    });
+  }
+
+  /**
+   * Lets a principal put `Schedule Start` and `Schedule Stop` events on the bus, and nothing else.
+   *
+   * @param grantee the principal (a role, a function, a user)
+   */
+  public grantSchedule(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['events:PutEvents'],
+      resourceArns: [this.eventBus.eventBusArn],
+      conditions: { 'ForAllValues:StringEquals': { 'events:detail-type': [DETAIL_TYPE.START, DETAIL_TYPE.STOP] } },
+    });
+  }
+
+  /**
+   * Executions of the state machine that failed after retries (each also emits `Schedule Failed`).
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricExecutionsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricFailed({ statistic: 'Sum', period: Duration.minutes(5), ...props });
+  }
+
+  /**
+   * Start and Stop events waiting in the dead-letter queue.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricDeadLetteredEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
+  }
+
+  private handlerFunction(
+    name: string,
+    description: string,
+    environment: Record<string, string>,
+    props: DynamicSchedulerProps,
+    logRetention: logs.RetentionDays,
+  ): lambda.Function {
+    const id = `${name[0].toUpperCase()}${name.slice(1)}Function`;
+    return new lambda.Function(this, id, {
+      description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      code: lambda.Code.fromAsset(handlerBundle(name)),
+      handler: 'index.handler',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      environment,
+      tracing: props.tracingEnabled ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      logGroup: new logs.LogGroup(this, `${id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+  }
+}
+
+/** The pre-built bundle of a handler, shipped in the package's assets/ (built by `npx projen bundle`). */
+function handlerBundle(name: string): string {
+  const dir = path.join(__dirname, '..', 'assets', name);
+  if (!fs.existsSync(path.join(dir, 'index.js'))) {
+    throw new Error(`The ${name} handler bundle is missing at ${dir}; run "npx projen bundle" (or "npx projen build") first`);
+  }
+  return dir;
+}
+
+/** EventBridge rejects PutEvents entries whose source starts with "aws.". */
+const RESERVED_SOURCE_PREFIX = 'aws.';
+
+function validateSource(field: string, source: string): void {
+  if (Token.isUnresolved(source)) return;
+  if (source.length < 1 || source.length > 256) {
+    throw new Error(`${field} must be 1 to 256 characters long, got ${source.length}: "${source}"`);
+  }
+  if (source.startsWith(RESERVED_SOURCE_PREFIX)) {
+    throw new Error(`${field} cannot start with "${RESERVED_SOURCE_PREFIX}" (reserved for AWS services), got: "${source}"`);
+  }
+}
+
+function validateScheduleId(field: string, value: string): void {
+  if (value.length < 1 || value.length > 256) {
+    throw new Error(`${field} must be 1 to 256 characters long, got ${value.length}: "${value}"`);
+  }
+}
+
+function validateProps(props: DynamicSchedulerProps, tickSource: string): void {
+  validateSource('tickSource', tickSource);
+  if (props.allowedSources !== undefined) {
+    if (props.allowedSources.length === 0) {
+      throw new Error('allowedSources cannot be empty (no one could start a schedule); omit it to allow any source but the tick source');
+    }
+    for (const source of props.allowedSources) {
+      validateSource('allowedSources', source);
+      if (source === tickSource) {
+        throw new Error(`allowedSources cannot include the tick source "${tickSource}": the scheduler's own events must never start or stop schedules`);
+      }
+    }
+    const duplicates = props.allowedSources.filter((s, i, all) => all.indexOf(s) !== i);
+    if (duplicates.length > 0) {
+      throw new Error(`allowedSources has duplicates: ${JSON.stringify(duplicates)}`);
+    }
+  }
+  const retention = props.finishedScheduleRetention;
+  if (retention !== undefined && !Token.isUnresolved(retention.toSeconds()) && retention.toSeconds() < 60) {
+    throw new Error(`finishedScheduleRetention must be at least 1 minute, got: ${retention.toHumanString()}`);
+  }
+}

@@ -1,0 +1,371 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { DynamicScheduler, DynamicSchedulerProps, ScheduleEventType } from '../src';
+import { DETAIL_TYPE } from '../src/private/contract';
+
+function synth(props: DynamicSchedulerProps = {}, withBus = true) {
+  const app = new App();
+  const stack = new Stack(app, 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const eventBus = withBus ? new events.EventBus(stack, 'Bus', { eventBusName: 'app-bus' }) : undefined;
+  const scheduler = new DynamicScheduler(stack, 'Scheduler', { eventBus, ...props });
+  return { stack, scheduler, template: () => Template.fromStack(stack) };
+}
+
+const definitionOf = (template: Template): any => {
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as any[];
+  const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
+  // Tokens (ARNs, names) become placeholders; the structure is what these tests read.
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+};
+
+describe('resources', () => {
+  test('the table is keyed by id, on demand, with TTL, point-in-time recovery and retained by default', () => {
+    const { template } = synth();
+    template().hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('removalPolicy applies to the table', () => {
+    const { template } = synth({ removalPolicy: RemovalPolicy.DESTROY });
+    template().hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+
+  test('a customer managed key encrypts the table when given', () => {
+    const app = new App();
+    const stack = new Stack(app, 'KeyStack');
+    const encryptionKey = new kms.Key(stack, 'Key');
+    new DynamicScheduler(stack, 'Scheduler', { encryptionKey });
+    Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    });
+  });
+
+  test('the state machine is a Standard state machine using JSONPath', () => {
+    const { template } = synth();
+    template().hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' });
+    const definition = definitionOf(template());
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(JSON.stringify(definition)).not.toMatch(/JSONata/);
+  });
+
+  test('three Node.js 24 functions on arm64 with their configuration in the environment', () => {
+    const { template } = synth({ finishedScheduleRetention: Duration.days(2) });
+    const functions = template().findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' },
+    });
+    expect(Object.keys(functions)).toHaveLength(3);
+    for (const fn of Object.values(functions) as any[]) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        SCHEDULER_TICK_SOURCE: 'com.TestStack',
+        SCHEDULER_RETENTION_SECONDS: '172800',
+        SCHEDULER_TABLE_NAME: { Ref: Match.stringLikeRegexp('Table') },
+        SCHEDULER_EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('Bus') },
+      });
+    }
+  });
+
+  test('only the start function knows the state machine ARN', () => {
+    const { template } = synth();
+    const withArn = template().findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { SCHEDULER_STATE_MACHINE_ARN: Match.anyValue() } } },
+    });
+    expect(Object.keys(withArn)).toEqual([expect.stringMatching(/StartFunction/)]);
+  });
+
+  test('the default bus and tick source', () => {
+    const { template } = synth({}, false);
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'default',
+      EventPattern: { 'source': [{ 'anything-but': ['com.TestStack'] }], 'detail-type': ['Schedule Start'] },
+    });
+  });
+});
+
+describe('rules', () => {
+  test.each([
+    ['Schedule Start', 'StartFunction'],
+    ['Schedule Stop', 'StopFunction'],
+  ])('the %s rule matches any source but the tick source and targets the %s', (detailType, fn) => {
+    const { template } = synth();
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: Match.stringLikeRegexp('Bus') },
+      EventPattern: { 'source': [{ 'anything-but': ['com.TestStack'] }], 'detail-type': [detailType] },
+      State: 'ENABLED',
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp(fn), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      })],
+    });
+  });
+
+  test('allowedSources restricts the command rules to those sources', () => {
+    const { template } = synth({ allowedSources: ['orders', 'billing'] });
+    const rules = template().findResources('AWS::Events::Rule');
+    const patterns = Object.values(rules).map((rule: any) => rule.Properties.EventPattern);
+    expect(patterns).toEqual(expect.arrayContaining([
+      { 'source': ['orders', 'billing'], 'detail-type': ['Schedule Start'] },
+      { 'source': ['orders', 'billing'], 'detail-type': ['Schedule Stop'] },
+    ]));
+  });
+
+  test('the documented Start event of the ancestor design is matched by the start rule pattern', () => {
+    // The seed design's rule never matched its own documented events; ours must.
+    const { template } = synth({}, false);
+    const [startRule] = Object.values(template().findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { 'detail-type': ['Schedule Start'] } },
+    })) as any[];
+    const pattern = startRule.Properties.EventPattern;
+    const documented = { 'source': 'test', 'detail-type': 'Schedule Start', 'detail': { id: 'test:schedule', cron: '30 * * * *' } };
+    expect(pattern['detail-type']).toContain(documented['detail-type']);
+    expect(pattern.source[0]['anything-but']).not.toContain(documented.source);
+  });
+
+  test('failed asynchronous invocations go to the dead-letter queue', () => {
+    const { template } = synth();
+    template().resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    template().hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } } },
+    });
+    template().hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+  });
+
+  test('a dead-letter queue can be given', () => {
+    const app = new App();
+    const stack = new Stack(app, 'DlqStack');
+    const deadLetterQueue = new sqs.Queue(stack, 'MyDlq');
+    const scheduler = new DynamicScheduler(stack, 'Scheduler', { deadLetterQueue });
+    expect(scheduler.deadLetterQueue).toBe(deadLetterQueue);
+    Template.fromStack(stack).resourceCountIs('AWS::SQS::Queue', 1);
+  });
+});
+
+describe('onTick and onScheduleEvent', () => {
+  test('onTick matches ticks from the tick source', () => {
+    const { scheduler, template } = synth();
+    scheduler.onTick('AllTicks');
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['com.TestStack'], 'detail-type': ['Schedule Tick'] },
+    });
+  });
+
+  test('onTick filters by exact schedule id', () => {
+    const { scheduler, template } = synth();
+    scheduler.onTick('OneSchedule', { scheduleId: 'invoice:42' });
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['com.TestStack'], 'detail-type': ['Schedule Tick'], 'detail': { id: ['invoice:42'] } },
+    });
+  });
+
+  test('onTick filters by id prefix and adds the target', () => {
+    const { stack, scheduler, template } = synth();
+    const queue = new sqs.Queue(stack, 'TickQueue');
+    scheduler.onTick('Tenant', { scheduleIdPrefix: 'tenant-7:', target: new targets.SqsQueue(queue) });
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { id: [{ prefix: 'tenant-7:' }] } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('TickQueue'), 'Arn'] } })],
+    });
+  });
+
+  test('onTick rejects scheduleId together with scheduleIdPrefix', () => {
+    const { scheduler } = synth();
+    expect(() => scheduler.onTick('Both', { scheduleId: 'a', scheduleIdPrefix: 'b' }))
+      .toThrow('Give scheduleId or scheduleIdPrefix, not both; got scheduleId: "a", scheduleIdPrefix: "b"');
+  });
+
+  test.each([
+    [ScheduleEventType.STARTED, 'Schedule Started'],
+    [ScheduleEventType.COMPLETED, 'Schedule Completed'],
+    [ScheduleEventType.STOPPED, 'Schedule Stopped'],
+    [ScheduleEventType.REJECTED, 'Schedule Rejected'],
+    [ScheduleEventType.FAILED, 'Schedule Failed'],
+  ])('onScheduleEvent(%s) matches "%s"', (type, detailType) => {
+    const { scheduler, template } = synth();
+    scheduler.onScheduleEvent('Lifecycle', type);
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['com.TestStack'], 'detail-type': [detailType] },
+    });
+  });
+
+  test('the public event types equal the handlers\' wire contract', () => {
+    expect(Object.values(ScheduleEventType).sort()).toEqual(
+      Object.values(DETAIL_TYPE).filter((t) => t !== DETAIL_TYPE.START && t !== DETAIL_TYPE.STOP).sort(),
+    );
+  });
+});
+
+describe('IAM', () => {
+  const statementsOf = (template: Template, policyIdPattern: RegExp) => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    return Object.entries(policies)
+      .filter(([id]) => policyIdPattern.test(id))
+      .flatMap(([, policy]: [string, any]) => policy.Properties.PolicyDocument.Statement);
+  };
+
+  test('no policy statement of the scheduler uses a "*" resource', () => {
+    const { template } = synth();
+    const statements = statementsOf(template(), /Scheduler/);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      const resources = [statement.Resource].flat();
+      expect(resources).not.toContain('*');
+    }
+  });
+
+  test('the start function may read and write only its table, start this machine, stop its executions and put on its bus', () => {
+    const { template } = synth();
+    const statements = statementsOf(template(), /StartFunctionServiceRoleDefaultPolicy/);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: expect.arrayContaining([{ 'Fn::GetAtt': [expect.stringMatching(/Table/), 'Arn'] }]),
+      }),
+      expect.objectContaining({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [expect.stringMatching(/Bus/), 'Arn'] } }),
+      expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: expect.stringMatching(/StateMachine/) } }),
+      expect.objectContaining({ Action: 'states:StopExecution' }),
+    ]));
+    const actions = statements.flatMap((s: any) => [s.Action].flat());
+    expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:DeleteItem']));
+    expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:Scan']));
+  });
+
+  test('stop executions are scoped to this state machine\'s executions', () => {
+    const { template } = synth();
+    const statements = statementsOf(template(), /StopFunctionServiceRoleDefaultPolicy/);
+    const stop = statements.find((s: any) => s.Action === 'states:StopExecution');
+    expect(JSON.stringify(stop.Resource)).toMatch(/:execution:/);
+    expect(JSON.stringify(stop.Resource)).toMatch(/StateMachine.*Name/);
+  });
+
+  test('the plan function may start only this state machine, through a policy of its own', () => {
+    const { template } = synth();
+    const statements = statementsOf(template(), /PlanFunctionHandoverPolicy/);
+    expect(statements).toEqual([
+      { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/StateMachine/) } },
+    ]);
+  });
+
+  test('the state machine may invoke the plan function, put on its bus and update its table only', () => {
+    const { template } = synth();
+    const statements = statementsOf(template(), /StateMachineRoleDefaultPolicy/);
+    const actions = statements.flatMap((s: any) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['lambda:InvokeFunction', 'events:PutEvents', 'dynamodb:UpdateItem']));
+    expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:DeleteItem']));
+  });
+
+  test('grantSchedule lets a principal put only Start and Stop events on the bus', () => {
+    const { stack, scheduler, template } = synth();
+    const role = new iam.Role(stack, 'Producer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    scheduler.grantSchedule(role);
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('Producer') }],
+      PolicyDocument: {
+        Statement: [{
+          Action: 'events:PutEvents',
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Bus'), 'Arn'] },
+          Condition: { 'ForAllValues:StringEquals': { 'events:detail-type': ['Schedule Start', 'Schedule Stop'] } },
+        }],
+      },
+    });
+  });
+});
+
+describe('state machine definition', () => {
+  test('steady state is a Wait and a PutEvents per tick inside a sequential Map', () => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    const map = definition.States.EmitTicks;
+    expect(map.Type).toBe('Map');
+    expect(map.MaxConcurrency).toBe(1);
+    expect(map.ItemsPath).toBe('$.plan.ticks');
+    const inner = map.ItemProcessor.States;
+    expect(Object.keys(inner).sort()).toEqual(['EmitTick', 'WaitForTick']);
+    expect(inner.WaitForTick).toMatchObject({ Type: 'Wait', TimestampPath: '$.tick.scheduledAt', Next: 'EmitTick' });
+    expect(inner.EmitTick).toMatchObject({
+      Type: 'Task',
+      Resource: expect.stringContaining('events:putEvents'),
+      ResultPath: null,
+      OutputPath: '$.tick.sequence',
+    });
+    expect(inner.EmitTick.Parameters.Entries[0]).toMatchObject({
+      'Detail.$': 'States.JsonMerge($.common, $.tick, false)',
+      'DetailType': 'Schedule Tick',
+      'Source': 'com.TestStack',
+    });
+    expect(map.Next).toBe('Plan');
+  });
+
+  test('every task retries transient errors with backoff and jitter', () => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    const tasks: any[] = [
+      ...Object.values(definition.States),
+      ...Object.values(definition.States.EmitTicks.ItemProcessor.States),
+    ].filter((state: any) => state.Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(6);
+    for (const task of tasks) {
+      expect(task.Retry?.[0]).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: 30 });
+    }
+  });
+
+  test('failures are caught, mark the item failed and emit Schedule Failed', () => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    for (const name of ['Plan', 'EmitTicks', 'EmitStarted', 'EmitCompleted']) {
+      expect(definition.States[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'MarkFailed' }]);
+    }
+    expect(definition.States.MarkFailed).toMatchObject({ Resource: expect.stringContaining('dynamodb:updateItem'), Next: 'EmitFailed' });
+    expect(definition.States.EmitFailed.Parameters.Entries[0].DetailType).toBe('Schedule Failed');
+    expect(definition.States.Failed.Type).toBe('Fail');
+  });
+
+  test('the plan step gets the state, the execution and the state machine from the context', () => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    expect(definition.States.Plan.Parameters).toEqual({
+      'state.$': '$',
+      'executionArn.$': '$$.Execution.Id',
+      'executionStartTime.$': '$$.Execution.StartTime',
+      'stateMachineArn.$': '$$.StateMachine.Id',
+    });
+    expect(definition.States.Route.Default).toBe('Plan');
+  });
+});
+
+describe('validation', () => {
+  test.each([
+    [{ tickSource: 'aws.events' }, 'tickSource cannot start with "aws." (reserved for AWS services), got: "aws.events"'],
+    [{ tickSource: 'x'.repeat(257) }, 'tickSource must be 1 to 256 characters long, got 257'],
+    [{ allowedSources: [] }, 'allowedSources cannot be empty'],
+    [{ tickSource: 'ticks', allowedSources: ['orders', 'ticks'] }, 'allowedSources cannot include the tick source "ticks"'],
+    [{ allowedSources: ['a', 'a'] }, 'allowedSources has duplicates: ["a"]'],
+    [{ finishedScheduleRetention: Duration.seconds(10) }, 'finishedScheduleRetention must be at least 1 minute, got: 10 seconds'],
+  ])('%j is rejected', (props, message) => {
+    expect(() => synth(props as DynamicSchedulerProps)).toThrow(message);
+  });
+
+  test('a custom tick source is used for rules and emitted events', () => {
+    const { scheduler, template } = synth({ tickSource: 'acme.scheduler' });
+    expect(scheduler.tickSource).toBe('acme.scheduler');
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [{ 'anything-but': ['acme.scheduler'] }] },
+    });
+    expect(definitionOf(template()).States.EmitTicks.ItemProcessor.States.EmitTick.Parameters.Entries[0].Source).toBe('acme.scheduler');
+  });
+});
