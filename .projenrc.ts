@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 /**
  * Minimum aws-cdk-lib: the newest release that @aws-cdk/integ-runner can still read
@@ -6,7 +6,7 @@ import { awscdk, javascript } from 'projen';
  */
 const CDK_VERSION = '2.245.0';
 
-/** Lambda handlers bundled at build time into assets/<name>/index.js (shipped in the npm package). */
+/** Lambda handlers bundled at build time into assets/lambda/<name>/index.js (shipped in the npm package). */
 const HANDLERS = ['start', 'stop', 'plan'];
 
 const project = new awscdk.AwsCdkConstructLibrary({
@@ -103,11 +103,18 @@ for (const name of HANDLERS) {
     platform: 'node',
     // Lambda runs Node.js 24; target 20 keeps the bundles loadable by the local runtime too.
     target: 'node20',
-    outfile: `assets/${name}/index.js`,
     externals: ['@aws-sdk/*'],
     minify: true,
     sourcemap: false,
     tsconfigPath: 'tsconfig.dev.json',
+  });
+}
+
+// ESLint's projectService looks for the nearest tsconfig.json; the root one is jsii's (src/ only).
+for (const dir of ['lambda', 'test']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../tsconfig.dev.json', include: ['**/*.ts', '../src/**/*.ts', '../lambda/**/*.ts'] },
+    marker: false,
   });
 }
 

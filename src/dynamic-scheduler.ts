@@ -320,9 +320,9 @@ export class DynamicScheduler extends Construct {
   }
 }
 
-/** The pre-built bundle of a handler, shipped in the package's assets/ (built by `npx projen bundle`). */
+/** The pre-built bundle of a handler, shipped in the package's assets/lambda/ (built by `npx projen bundle`). */
 function handlerBundle(name: string): string {
-  const dir = path.join(__dirname, '..', 'assets', name);
+  const dir = path.join(__dirname, '..', 'assets', 'lambda', name);
   if (!fs.existsSync(path.join(dir, 'index.js'))) {
     throw new Error(`The ${name} handler bundle is missing at ${dir}; run "npx projen bundle" (or "npx projen build") first`);
   }

@@ -1,6 +1,6 @@
-import { BATCH_SIZE } from '../../src/private/contract';
 import { advanceCursor, computePlan, MachineState, MISSED_TOLERANCE_MS } from '../../lambda/machine-state';
 import { ScheduleSpec } from '../../lambda/schedule-types';
+import { BATCH_SIZE } from '../../src/private/contract';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const FAR = new Date('2027-01-01T00:00:00.000Z');

@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { useHandlerEnv } from './handler-env';
 import { computePlan, MachineState } from '../../lambda/machine-state';
 import { handler, PlanEvent } from '../../lambda/plan';
 import { ScheduleSpec } from '../../lambda/schedule-types';
 import { TICKS_PER_EXECUTION } from '../../src/private/contract';
-import { useHandlerEnv } from './handler-env';
 
 const dynamo = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
@@ -70,7 +70,7 @@ test('hands over to a new execution before the history quota, naming it in the i
 
   const update = dynamo.commandCalls(UpdateItemCommand)[0];
   const start = sfn.commandCalls(StartExecutionCommand)[0];
-  expect(update.callOrder()).toBeLessThan(start.callOrder());
+  expect(update.calledBefore(start)).toBe(true);
   expect(update.args[0].input.ConditionExpression).toBe('runId = :runId AND #status = :running AND executionArn IN (:executionArn, :nextArn)');
   expect(start.args[0].input.name).toMatch(/-1$/);
   expect(update.args[0].input.ExpressionAttributeValues![':nextArn']).toEqual({ S: `arn:aws:states:eu-west-1:123456789012:execution:Scheduler:${start.args[0].input.name}` });

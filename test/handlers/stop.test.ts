@@ -3,8 +3,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { ExecutionDoesNotExist, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../lambda/stop';
 import { commandEvent, useHandlerEnv } from './handler-env';
+import { handler } from '../../lambda/stop';
 
 const dynamo = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
@@ -17,9 +17,15 @@ const conditionFailed = (item?: Record<string, unknown>) =>
   new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: item ? marshall(item) : undefined });
 
 const running = {
-  id: 'a', status: 'RUNNING', runId: 'r1', executionArn: ARN, lastCommand: '2026-11-22T09:00:00.000Z#start',
+  id: 'a',
+  status: 'RUNNING',
+  runId: 'r1',
+  executionArn: ARN,
+  lastCommand: '2026-11-22T09:00:00.000Z#start',
   // 4 ticks out before this batch; the batch runs every 10 minutes from 09:10.
-  ticks: 4, batchAfter: '2026-11-22T09:09:59.999Z', batchSize: 100,
+  ticks: 4,
+  batchAfter: '2026-11-22T09:09:59.999Z',
+  batchSize: 100,
   spec: { kind: 'every', expression: '10m', everyMs: 600_000, anchor: '2026-11-22T08:30:00.000Z', timezone: 'UTC' },
 };
 

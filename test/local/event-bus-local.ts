@@ -1,0 +1,286 @@
+/**
+ * EventBridge for the local runtime: event buses, PutEvents, rules (the synthesized EventPattern, matched by
+ * event-pattern.ts) and delivery to targets.
+ *
+ * PutEvents (the API, and the `events:putEvents` Task integration via `putEventsTask`) validates each entry, wraps it
+ * in the EventBridge envelope (`version`, `id`, `detail-type`, `source`, `account`, `time`, `region`, `resources`,
+ * `detail`), records it (`events()`: everything put on any bus, in order), and for each ENABLED rule of that bus whose
+ * pattern matches, hands each target's input (the event, `Input`, `InputPath` or `InputTransformer`) to the runtime's
+ * `deliver` callback, asynchronously (after PutEvents returns), tracked as in-flight work on the VirtualClock.
+ *
+ * A failed delivery is retried after `retryDelaysMs` (virtual time; default [60 s, 120 s], Lambda's two retries of
+ * an asynchronous invocation, which is how EventBridge invokes Lambda functions), then recorded as failed.
+ *
+ * Differences from EventBridge: delivery is immediate (no ~0.5 s latency, no out-of-order delivery) and exactly once
+ * (EventBridge is at-least-once); archives, replays, schedules (ScheduleExpression rules are ignored), API
+ * destinations, cross-account buses, DLQs and EventBridge's own 24-hour retry policy are not modelled; entry limits:
+ * 10 entries per call (ValidationException), 256 KB per entry (measured in UTF-16 units of the JSON detail);
+ * `time` is whole seconds like EventBridge's.
+ */
+import { randomUUID } from 'crypto';
+import { AwsError, OperationHandler } from './aws-endpoint';
+import { matchesEventPattern } from './event-pattern';
+import { TaskError } from './step-functions-local';
+import { RuleInfo, RuleTarget } from './template-resolver';
+import { VirtualClock } from './virtual-clock';
+
+export interface BusEvent {
+  readonly id: string;
+  readonly eventBusName: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: any;
+  readonly time: Date;
+  readonly resources: string[];
+  /** The event as rules and targets see it. */
+  readonly envelope: Record<string, any>;
+}
+
+export interface Delivery {
+  readonly ruleName: string;
+  readonly targetArn: string;
+  readonly eventId: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  error?: string;
+}
+
+export type TargetDelivery = (target: RuleTarget, input: any, event: BusEvent, rule: RuleInfo) => Promise<unknown> | unknown;
+
+export interface PutEventsEntry {
+  readonly Source?: string;
+  readonly DetailType?: string;
+  /** A JSON object string (the API), or an object (the Step Functions integration). */
+  readonly Detail?: string | Record<string, any>;
+  readonly EventBusName?: string;
+  readonly Resources?: string[];
+  /** Epoch seconds (API) or ISO string / Date. */
+  readonly Time?: number | string | Date;
+  readonly TraceHeader?: string;
+  /**
+   * Local runtime only (not an AWS field): the EventBridge event id to give the event, to simulate a
+   * redelivery of the same event. Default: a random UUID, as EventBridge assigns.
+   */
+  readonly Id?: string;
+}
+
+export interface LocalEventBusOptions {
+  /** Custom bus names ('default' always exists). */
+  readonly buses?: string[];
+  readonly rules?: RuleInfo[];
+  readonly deliver: TargetDelivery;
+  readonly region?: string;
+  readonly account?: string;
+  readonly retryDelaysMs?: number[];
+}
+
+const MAX_ENTRY_CHARS = 256 * 1024;
+
+function busNameOf(nameOrArn: string | undefined): string {
+  if (!nameOrArn) return 'default';
+  const m = /^arn:[^:]+:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(nameOrArn);
+  return m ? m[1] : nameOrArn;
+}
+
+function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `$.a.b[0]` style paths (what InputPath and InputPathsMap use). */
+function queryPath(value: any, jsonPath: string): any {
+  if (jsonPath === '$') return value;
+  const parts = jsonPath.replace(/^\$\.?/, '').match(/[^.[\]]+/g) ?? [];
+  let v = value;
+  for (const p of parts) v = v == null ? undefined : v[/^\d+$/.test(p) ? Number(p) : p];
+  return v;
+}
+
+/**
+ * Applies an InputTransformer (InputPathsMap + InputTemplate) to an event. Outside a string literal a placeholder
+ * becomes the value's JSON (strings quoted); inside one, the raw value (escaped). `<aws.events.event>` and
+ * `<aws.events.event.json>` are the whole event.
+ */
+export function transformInput(transformer: { InputPathsMap?: Record<string, string>; InputTemplate: string }, event: any): any {
+  const values: Record<string, any> = Object.fromEntries(
+    Object.entries(transformer.InputPathsMap ?? {}).map(([k, p]) => [k, queryPath(event, p)]));
+  values['aws.events.event'] = event;
+  values['aws.events.event.json'] = event;
+  const template = transformer.InputTemplate;
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    if (c === '\\' && inString) {
+      out += c + (template[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (c === '"') inString = !inString;
+    if (c === '<') {
+      const m = /^<([A-Za-z0-9_.-]+)>/.exec(template.slice(i));
+      if (m && m[1] in values) {
+        const v = values[m[1]];
+        if (inString) {
+          const raw = typeof v === 'string' ? v : JSON.stringify(v ?? null);
+          out += JSON.stringify(raw).slice(1, -1);
+        } else {
+          out += JSON.stringify(v ?? null);
+        }
+        i += m[0].length - 1;
+        continue;
+      }
+    }
+    out += c;
+  }
+  try {
+    return JSON.parse(out);
+  } catch {
+    return out;
+  }
+}
+
+export class LocalEventBus {
+  private readonly buses: Set<string>;
+  private readonly rules: RuleInfo[];
+  private readonly log: BusEvent[] = [];
+  private readonly deliveryLog: Delivery[] = [];
+  private readonly region: string;
+  private readonly account: string;
+  private readonly retryDelaysMs: number[];
+
+  constructor(private readonly options: LocalEventBusOptions) {
+    this.buses = new Set(['default', ...(options.buses ?? [])]);
+    this.rules = [...(options.rules ?? [])];
+    this.region = options.region ?? 'us-east-1';
+    this.account = options.account ?? '123456789012';
+    this.retryDelaysMs = options.retryDelaysMs ?? [60_000, 120_000];
+  }
+
+  public addRule(rule: RuleInfo): void {
+    this.buses.add(rule.eventBusName);
+    this.rules.push(rule);
+  }
+
+  /** Every event put on any bus, in order. */
+  public events(): readonly BusEvent[] {
+    return this.log;
+  }
+
+  public deliveries(): readonly Delivery[] {
+    return this.deliveryLog;
+  }
+
+  /** The PutEvents API: per-entry results; a ValidationException for more than 10 entries. */
+  public putEvents(request: { Entries?: PutEventsEntry[] }): { FailedEntryCount: number; Entries: Record<string, string>[] } {
+    const entries = request.Entries ?? [];
+    if (entries.length < 1 || entries.length > 10) {
+      throw new AwsError('ValidationException',
+        '1 validation error detected: Value at \'entries\' failed to satisfy constraint: Member must have length less than or equal to 10 and greater than or equal to 1');
+    }
+    const results = entries.map(entry => this.putEntry(entry));
+    return { FailedEntryCount: results.filter(r => 'ErrorCode' in r).length, Entries: results };
+  }
+
+  /**
+   * The `arn:aws:states:::events:putEvents` Task integration: Parameters.Entries with Detail as an object; returns
+   * `{ Entries: [{ EventId }], FailedEntryCount: 0 }`, or fails the Task with `EventBridge.FailedEntry`.
+   */
+  public putEventsTask(input: { Entries: PutEventsEntry[] }): any {
+    let result;
+    try {
+      result = this.putEvents({ Entries: input.Entries });
+    } catch (e: any) {
+      throw new TaskError(`EventBridge.${e.type ?? 'EventBridgeException'}`, e.message);
+    }
+    if (result.FailedEntryCount > 0) {
+      throw new TaskError('EventBridge.FailedEntry', JSON.stringify(result));
+    }
+    return result;
+  }
+
+  public endpointHandlers(): Record<string, OperationHandler> {
+    return { PutEvents: (input: any) => this.putEvents(input) };
+  }
+
+  private putEntry(entry: PutEventsEntry): Record<string, string> {
+    const busName = busNameOf(entry.EventBusName);
+    if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameters Source, DetailType and Detail are required.' };
+    }
+    let detail: any;
+    const detailText = typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail);
+    try {
+      detail = JSON.parse(detailText);
+    } catch {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (detailText.length + entry.Source.length + entry.DetailType.length > MAX_ENTRY_CHARS) {
+      return { ErrorCode: 'EventsEntryTooLarge', ErrorMessage: 'Entry size exceeds the maximum of 256 KB.' };
+    }
+    if (!this.buses.has(busName)) {
+      return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
+    }
+    const time = entry.Time === undefined ? new Date()
+      : entry.Time instanceof Date ? entry.Time
+        : typeof entry.Time === 'number' ? new Date(entry.Time * 1000) : new Date(entry.Time);
+    const id = entry.Id ?? randomUUID();
+    const envelope = {
+      'version': '0',
+      id,
+      'detail-type': entry.DetailType,
+      'source': entry.Source,
+      'account': this.account,
+      'time': isoSeconds(time),
+      'region': this.region,
+      'resources': entry.Resources ?? [],
+      detail,
+    };
+    const event: BusEvent = {
+      id,
+      eventBusName: busName,
+      source: entry.Source,
+      detailType: entry.DetailType,
+      detail,
+      time,
+      resources: entry.Resources ?? [],
+      envelope,
+    };
+    this.log.push(event);
+    for (const rule of this.rules) {
+      if (rule.eventBusName !== busName || rule.state !== 'ENABLED' || !rule.eventPattern) continue;
+      if (!matchesEventPattern(rule.eventPattern, envelope)) continue;
+      for (const target of rule.targets) this.schedule(rule, target, event);
+    }
+    return { EventId: id };
+  }
+
+  private schedule(rule: RuleInfo, target: RuleTarget, event: BusEvent): void {
+    const input = target.input !== undefined ? JSON.parse(target.input)
+      : target.inputPath !== undefined ? queryPath(event.envelope, target.inputPath)
+        : target.inputTransformer ? transformInput(target.inputTransformer, event.envelope)
+          : event.envelope;
+    const delivery: Delivery = { ruleName: rule.name, targetArn: target.arn, eventId: event.id, status: 'PENDING', attempts: 0 };
+    this.deliveryLog.push(delivery);
+    const attempt = async (): Promise<void> => {
+      delivery.attempts++;
+      try {
+        await this.options.deliver(target, JSON.parse(JSON.stringify(input)), event, rule);
+        delivery.status = 'DELIVERED';
+        delivery.error = undefined;
+      } catch (e: any) {
+        delivery.error = `${e?.name ?? 'Error'}: ${e?.message ?? e}`;
+        const delay = this.retryDelaysMs[delivery.attempts - 1];
+        if (delay === undefined) {
+          delivery.status = 'FAILED';
+          return;
+        }
+        setTimeout(() => void track(attempt()), delay);
+      }
+    };
+    const track = (p: Promise<void>) => VirtualClock.current()?.track(p, `deliver:${rule.name}`) ?? p;
+    void track(Promise.resolve().then(attempt));
+  }
+}
