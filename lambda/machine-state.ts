@@ -1,6 +1,6 @@
-import { BATCH_SIZE, PLAN_ACTION } from '../src/private/contract';
 import { nextOccurrences } from './occurrences';
 import { ScheduleSpec } from './schedule-types';
+import { BATCH_SIZE, PLAN_ACTION } from '../src/private/contract';
 
 /**
  * The state a scheduler execution carries from step to step (its JSONPath `$`).

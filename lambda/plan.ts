@@ -1,9 +1,9 @@
-import { MAX_EXECUTION_AGE_MS, PLAN_ACTION, TICKS_PER_EXECUTION } from '../src/private/contract';
 import { executionArnFor, executionNameFor } from './execution-names';
 import { handlerConfig, log } from './handler-config';
 import { advanceCursor, batchAfterOf, computePlan, MachineState, nextAtOf } from './machine-state';
 import { recordCompletion, recordHandover, recordProgress } from './schedule-store';
 import { startExecution } from './start-execution';
+import { MAX_EXECUTION_AGE_MS, PLAN_ACTION, TICKS_PER_EXECUTION } from '../src/private/contract';
 
 /** What the state machine passes to the plan step. */
 export interface PlanEvent {

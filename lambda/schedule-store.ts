@@ -5,9 +5,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { STATUS, TTL_ATTRIBUTE } from '../src/private/contract';
 import { dynamodb } from './aws-clients';
 import { ScheduleSpec } from './schedule-types';
+import { STATUS, TTL_ATTRIBUTE } from '../src/private/contract';
 
 /**
  * The schedules table: one item per schedule id. Every write is conditional, either on the

@@ -1,13 +1,13 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { DETAIL_TYPE, MAX_EXECUTION_AGE_MS, PLAN_ACTION, STATUS } from '../src/private/contract';
 import { executionArnFor, executionNameFor, runIdFor } from './execution-names';
 import { handlerConfig, log } from './handler-config';
 import { batchAfterOf, computePlan, MachineState, nextAtOf } from './machine-state';
-import { claimRun, commandKey, getSchedule } from './schedule-store';
 import { parseStartDetail } from './schedule-spec';
+import { claimRun, commandKey, getSchedule } from './schedule-store';
 import { echo, emit } from './scheduler-events';
 import { startExecution } from './start-execution';
 import { stopExecution } from './stop-execution';
+import { DETAIL_TYPE, MAX_EXECUTION_AGE_MS, PLAN_ACTION, STATUS } from '../src/private/contract';
 
 /**
  * `Schedule Start`: validate, claim the run in DynamoDB (newest command wins, redeliveries are

@@ -1,11 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { DETAIL_TYPE, STATUS } from '../src/private/contract';
 import { handlerConfig, log } from './handler-config';
 import { countOccurrences } from './occurrences';
-import { applyStop, commandKey, ScheduleItem } from './schedule-store';
 import { parseStopDetail } from './schedule-spec';
+import { applyStop, commandKey, ScheduleItem } from './schedule-store';
 import { echo, emit } from './scheduler-events';
 import { stopExecution } from './stop-execution';
+import { DETAIL_TYPE, STATUS } from '../src/private/contract';
 
 /**
  * `Schedule Stop`: mark the schedule stopped (if this is the newest command for the id) and stop
