@@ -127,4 +127,17 @@ project.testTask.prependSpawn(project.tasks.tryFind('typecheck')!);
 // Construct tests and the local runtime load the real bundles: build them first (esbuild, about a second).
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
+// ---- The local demo (the README's main job) and the benchmark -------------------------------
+const tsNode = 'ts-node --transpile-only --project tsconfig.dev.json';
+const demo = project.addTask('demo', {
+  description: 'Run the synthesized scheduler locally under a virtual clock and print a timeline',
+});
+demo.spawn(project.tasks.tryFind('bundle')!);
+demo.exec(`${tsNode} test/demo/run-demo.ts`);
+const bench = project.addTask('bench', {
+  description: 'Benchmark cost, precision and cold start on the local runtime (BENCH_QUICK=1 for a short run)',
+});
+bench.spawn(project.tasks.tryFind('bundle')!);
+bench.exec(`${tsNode} test/bench/run-bench.ts`);
+
 project.synth();
