@@ -11,6 +11,8 @@
  * - time is virtual: it moves only when `advanceBy`/`advanceTo` say so, and everything due happens in
  *   time order across all executions.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -66,12 +68,36 @@ export interface LocalStats {
 
 let instances = 0;
 
+/**
+ * The runtime runs the bundles in assets/, not the sources in lambda/: refuse to run stale ones,
+ * which would test yesterday's handlers.
+ */
+function assertBundlesFresh(): void {
+  const root = path.join(__dirname, '..', '..');
+  const sources = path.join(root, 'lambda');
+  const bundles = path.join(root, 'assets', 'lambda');
+  if (!fs.existsSync(sources)) return; // an installed package: only the bundles exist
+  const newestSource = Math.max(...fs.readdirSync(sources).filter((f) => f.endsWith('.ts'))
+    .map((f) => fs.statSync(path.join(sources, f)).mtimeMs));
+  const bundleFiles = fs.existsSync(bundles)
+    ? fs.readdirSync(bundles).map((name) => path.join(bundles, name, 'index.js')).filter((f) => fs.existsSync(f))
+    : [];
+  if (bundleFiles.length === 0) {
+    throw new Error(`No handler bundles in ${bundles}; run "npx projen bundle" first (npm test and npm run demo do)`);
+  }
+  const oldestBundle = Math.min(...bundleFiles.map((f) => fs.statSync(f).mtimeMs));
+  if (oldestBundle < newestSource) {
+    throw new Error(`The handler bundles in ${bundles} are older than the sources in ${sources}; run "npx projen bundle" first`);
+  }
+}
+
 export class LocalScheduler {
   /** Synthesize a stack with a `DynamicScheduler` and start everything it needs locally. */
   public static async create(options: LocalSchedulerOptions = {}): Promise<LocalScheduler> {
     if (VirtualClock.current()) {
       throw new Error('Another LocalScheduler is open in this process; close() it first');
     }
+    assertBundlesFresh();
     const app = new App({ context: localAppContext });
     const stack = new Stack(app, 'LocalStack');
     const eventBus = options.eventBusName ? new events.EventBus(stack, 'Bus', { eventBusName: options.eventBusName }) : undefined;
