@@ -69,6 +69,13 @@ function describe(detailType: string, d: any): string {
       return `${d.ticks} ticks, reason ${d.reason}`;
     case 'Schedule Stopped':
       return `${d.ticks} ticks`;
+    case 'Schedule Start': {
+      const timing = ['cron', 'every', 'duration', 'at'].filter((k) => d[k] !== undefined).map((k) => `${k} "${d[k]}"`).join(' ');
+      const extras = ['timezone', 'limit'].filter((k) => d[k] !== undefined).map((k) => `${k} ${d[k]}`);
+      return [timing, ...extras, d.payload !== undefined ? `payload ${JSON.stringify(d.payload)}` : ''].filter(Boolean).join(', ');
+    }
+    case 'Schedule Stop':
+      return '';
     case 'Schedule Rejected':
       return (d.errors ?? []).map((e: any) => e.message).join('; ');
     default:
