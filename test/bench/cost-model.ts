@@ -1,0 +1,53 @@
+/**
+ * USD per million ticks from the measured per-tick figures and AWS list prices (us-east-1, no free tier).
+ */
+import { Rates } from './workloads';
+
+export const PRICES = {
+  /** Step Functions Standard: $0.025 per 1,000 state transitions. */
+  stepFunctionsPerTransition: 25 / 1e6,
+  /** Lambda requests: $0.20 per million. */
+  lambdaPerRequest: 0.2 / 1e6,
+  /** Lambda duration (x86): $0.0000166667 per GB-second. */
+  lambdaPerGbSecond: 0.0000166667,
+  /** Memory of every function in both designs. */
+  lambdaMemoryMb: 128,
+  /** Assumed billed duration of every invocation (both designs): a warm handler making two or three SDK calls. */
+  lambdaAssumedMs: 100,
+  /** EventBridge custom events: $1.00 per million entries (each 64 KB chunk of an entry counts as one). */
+  eventBridgePerEntry: 1 / 1e6,
+  /** DynamoDB on-demand: $1.25 per million write request units; one write of an item under 1 KB is one WRU. */
+  dynamoPerWrite: 1.25 / 1e6,
+  /** DynamoDB on-demand: $0.25 per million read request units; a strongly consistent read under 4 KB is one RRU. */
+  dynamoPerRead: 0.25 / 1e6,
+  /** EventBridge Scheduler: $1.00 per million invocations (one per tick), one-minute precision. */
+  eventBridgeSchedulerPerInvocation: 1 / 1e6,
+} as const;
+
+export interface CostBreakdown {
+  readonly stepFunctions: number;
+  readonly lambda: number;
+  readonly eventBridge: number;
+  readonly dynamoDb: number;
+  readonly total: number;
+}
+
+const MILLION = 1e6;
+
+export function lambdaCostPerInvocation(): number {
+  const gbSeconds = (PRICES.lambdaMemoryMb / 1024) * (PRICES.lambdaAssumedMs / 1000);
+  return PRICES.lambdaPerRequest + gbSeconds * PRICES.lambdaPerGbSecond;
+}
+
+/** USD per million ticks for per-tick figures. */
+export function costPerMillionTicks(r: Rates): CostBreakdown {
+  const stepFunctions = r.stateTransitions * PRICES.stepFunctionsPerTransition * MILLION;
+  const lambda = r.lambdaInvocations * lambdaCostPerInvocation() * MILLION;
+  const eventBridge = r.putEventsEntries * PRICES.eventBridgePerEntry * MILLION;
+  const dynamoDb = (r.dynamoWrites * PRICES.dynamoPerWrite + r.dynamoReads * PRICES.dynamoPerRead) * MILLION;
+  return { stepFunctions, lambda, eventBridge, dynamoDb, total: stepFunctions + lambda + eventBridge + dynamoDb };
+}
+
+export function eventBridgeSchedulerPerMillionTicks(): number {
+  return PRICES.eventBridgeSchedulerPerInvocation * MILLION;
+}

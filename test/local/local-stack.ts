@@ -1,0 +1,173 @@
+/**
+ * A generic local runtime for any synthesized stack made of Lambda functions, Step Functions state machines,
+ * EventBridge buses and rules, and DynamoDB tables: the same pieces `LocalScheduler` assembles for a
+ * `DynamicScheduler` (TemplateResolver, LocalFunction, LocalEventBus, StepFunctionsLocal, dynalite, the local AWS
+ * endpoint and the VirtualClock), for a template of your own (e.g. a baseline design in a benchmark).
+ *
+ * - Functions run the module their asset directory holds (`<asset>/<handler file>.js`, or the `.ts` file of that
+ *   name when there is no `.js`, which works under ts-node and jest); the app must be synthesized with
+ *   `localAppContext`.
+ * - Task states can call Lambda (both integrations), `events:putEvents` and DynamoDB (optimized and AWS SDK).
+ * - Only one LocalStack or LocalScheduler may be open in a process at a time (one VirtualClock).
+ */
+import * as fs from 'fs';
+import { applyAwsEnvironment, awsEnvironment, LocalAwsEndpoint, sharedAwsEndpoint } from './aws-endpoint';
+import { DynamoDbLocal, sharedDynamoDb } from './dynamodb-local';
+import { LocalEventBus, PutEventsEntry } from './event-bus-local';
+import { handlerModule, LocalFunction } from './lambda-local';
+import { LocalStateMachine, StepFunctionsLocal, TaskInvocation } from './step-functions-local';
+import { dynamoDbTask, isDynamoDbTask, isLambdaArn, LAMBDA_INVOKE, lambdaTask } from './task-integrations';
+import { Template, TemplateResolver } from './template-resolver';
+import { VirtualClock } from './virtual-clock';
+
+export interface LocalStackOptions {
+  /** Name the resolver gives the stack (generated physical names start with it). Default 'LocalStack'. */
+  readonly stackName?: string;
+  /** Virtual time to start at. Default: now. */
+  readonly now?: Date;
+}
+
+/** Counters of a LocalStack, summed over all its functions, state machines and tables. */
+export interface LocalStackStats {
+  readonly stateTransitions: number;
+  readonly lambdaInvocations: number;
+  /** Successful write requests (items, for batch writes). */
+  readonly dynamoWrites: number;
+  /** Writes rejected by their condition (DynamoDB bills them as writes). */
+  readonly dynamoConditionalCheckFailures: number;
+  readonly dynamoReads: number;
+  readonly executionsStarted: number;
+  readonly maxHistoryEventsPerExecution: number;
+}
+
+let instances = 0;
+
+export class LocalStack {
+  /** Starts everything a synthesized template needs locally and installs the VirtualClock. */
+  public static async create(template: Template, options: LocalStackOptions = {}): Promise<LocalStack> {
+    if (VirtualClock.current()) {
+      throw new Error('Another local runtime is open in this process; close() it first');
+    }
+    instances += 1;
+    const stackName = options.stackName ?? 'LocalStack';
+    const resolver = new TemplateResolver(template, { stackName, suffix: `${process.pid}s${instances}` });
+    const [dynamo, endpoint] = await Promise.all([sharedDynamoDb(), sharedAwsEndpoint()]);
+    const restoreEnv = applyAwsEnvironment(awsEnvironment(endpoint.url, dynamo.endpoint));
+    const clock = VirtualClock.install({ now: options.now ?? new Date() });
+    const local = new LocalStack(resolver, dynamo, endpoint, clock, restoreEnv);
+    try {
+      for (const table of resolver.tables()) await dynamo.createTable(table.properties, table.name);
+      local.restoreRoute = endpoint.route({ sfn: local.stepFunctions.endpointHandlers(), events: local.bus.endpointHandlers() });
+      return local;
+    } catch (error) {
+      await local.close();
+      throw error;
+    }
+  }
+
+  public readonly bus: LocalEventBus;
+  public readonly stepFunctions = new StepFunctionsLocal();
+  public readonly functions: LocalFunction[];
+  /** Physical names of the stack's tables in dynalite. */
+  public readonly tableNames: string[];
+  private restoreRoute?: () => void;
+  private closed = false;
+
+  private constructor(
+    public readonly resolver: TemplateResolver,
+    public readonly dynamo: DynamoDbLocal,
+    public readonly endpoint: LocalAwsEndpoint,
+    public readonly clock: VirtualClock,
+    private readonly restoreEnv: () => void,
+  ) {
+    this.functions = resolver.functions().map((fn) => {
+      if (!fn.assetPath) throw new Error(`Function ${fn.logicalId} has no asset path; was the app synthesized with localAppContext?`);
+      const { file, exportName } = handlerModule(fn.assetPath, fn.handler);
+      const ts = file.replace(/\.js$/, '.ts');
+      return new LocalFunction({
+        name: fn.name,
+        arn: fn.arn,
+        modulePath: !fs.existsSync(file) && fs.existsSync(ts) ? ts : file,
+        exportName,
+        environment: fn.environment,
+        timeoutSeconds: fn.timeout,
+        memorySize: fn.memorySize,
+      });
+    });
+    this.tableNames = resolver.tables().map((t) => t.name);
+    this.bus = new LocalEventBus({
+      buses: resolver.eventBuses().map((b) => b.name),
+      rules: resolver.rules(),
+      // Only Lambda targets run locally; other targets just record the delivery.
+      deliver: (target, input) => this.functionByArn(target.arn)?.invoke(input),
+    });
+    for (const machine of resolver.stateMachines()) {
+      this.stepFunctions.add(new LocalStateMachine({
+        stateMachineArn: machine.arn,
+        definition: machine.definition,
+        dispatch: (task) => this.dispatch(task),
+      }));
+    }
+  }
+
+  /** Puts entries (at most 10) on the bus, as PutEvents would, and lets everything they trigger run. */
+  public async put(...entries: PutEventsEntry[]): Promise<string[]> {
+    const result = this.bus.putEvents({ Entries: entries });
+    const failed = result.Entries.find((e) => e.ErrorCode);
+    if (failed) throw new Error(`PutEvents failed: ${failed.ErrorCode} ${failed.ErrorMessage}`);
+    await this.clock.settle();
+    return result.Entries.map((e) => e.EventId);
+  }
+
+  public async advanceBy(ms: number): Promise<void> {
+    await this.clock.advanceBy(ms);
+  }
+
+  public async advanceTo(when: Date): Promise<void> {
+    await this.clock.advanceTo(when);
+  }
+
+  public now(): Date {
+    return this.clock.now();
+  }
+
+  public stats(): LocalStackStats {
+    const sfn = this.stepFunctions.stats();
+    const tables = this.tableNames.map((name) => this.dynamo.stats(name));
+    const sum = (pick: (s: typeof tables[number]) => number) => tables.reduce((n, s) => n + pick(s), 0);
+    return {
+      stateTransitions: sfn.stateTransitions,
+      lambdaInvocations: this.functions.reduce((n, fn) => n + fn.invocations, 0),
+      dynamoWrites: sum((s) => s.writes),
+      dynamoConditionalCheckFailures: sum((s) => s.conditionalCheckFailures),
+      dynamoReads: sum((s) => s.reads),
+      executionsStarted: sfn.executionsStarted,
+      maxHistoryEventsPerExecution: sfn.maxHistoryEventsPerExecution,
+    };
+  }
+
+  /** Stops every execution and releases the clock, the endpoint route, the environment and the tables. */
+  public async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stepFunctions.stopAll();
+    await this.clock.settle().catch(() => undefined);
+    this.restoreRoute?.();
+    this.clock.uninstall();
+    this.restoreEnv();
+    for (const name of this.tableNames) await this.dynamo.deleteTable(name).catch(() => undefined);
+  }
+
+  private functionByArn(nameOrArn: string): LocalFunction | undefined {
+    const bare = nameOrArn.replace(/:(\$LATEST|\d+)$/, '');
+    return this.functions.find((fn) => fn.arn === bare || fn.name === bare);
+  }
+
+  private dispatch(task: TaskInvocation): unknown {
+    const { resource, input } = task;
+    if (resource === 'arn:aws:states:::events:putEvents') return this.bus.putEventsTask(input);
+    if (resource === LAMBDA_INVOKE || isLambdaArn(resource)) return lambdaTask(resource, input, (arn) => this.functionByArn(arn));
+    if (isDynamoDbTask(resource)) return dynamoDbTask(resource, input, this.dynamo);
+    throw new Error(`The local runtime has no integration for Task resource ${resource} (state ${task.stateName})`);
+  }
+}
