@@ -16,14 +16,9 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { applyAwsEnvironment, awsEnvironment, LocalAwsEndpoint, sharedAwsEndpoint } from './aws-endpoint';
-import { DynamoDbLocal, sharedDynamoDb } from './dynamodb-local';
-import { BusEvent, LocalEventBus } from './event-bus-local';
-import { handlerModule, LocalFunction } from './lambda-local';
-import { LocalStateMachine, StepFunctionsLocal, TaskInvocation } from './step-functions-local';
-import { dynamoDbTask, isDynamoDbTask, isLambdaArn, LAMBDA_INVOKE, lambdaTask } from './task-integrations';
-import { localAppContext, TemplateResolver } from './template-resolver';
-import { VirtualClock } from './virtual-clock';
+import { BusEvent } from './event-bus-local';
+import { LocalStack } from './local-stack';
+import { localAppContext } from './template-resolver';
 import { DynamicScheduler, DynamicSchedulerProps } from '../../src';
 
 export interface LocalSchedulerOptions {
@@ -66,8 +61,6 @@ export interface LocalStats {
   readonly maxHistoryEventsPerExecution: number;
 }
 
-let instances = 0;
-
 /**
  * The runtime runs the bundles in assets/, not the sources in lambda/: refuse to run stale ones,
  * which would test yesterday's handlers.
@@ -94,9 +87,6 @@ function assertBundlesFresh(): void {
 export class LocalScheduler {
   /** Synthesize a stack with a `DynamicScheduler` and start everything it needs locally. */
   public static async create(options: LocalSchedulerOptions = {}): Promise<LocalScheduler> {
-    if (VirtualClock.current()) {
-      throw new Error('Another LocalScheduler is open in this process; close() it first');
-    }
     assertBundlesFresh();
     const app = new App({ context: localAppContext });
     const stack = new Stack(app, 'LocalStack');
@@ -104,102 +94,55 @@ export class LocalScheduler {
     const scheduler = new DynamicScheduler(stack, 'Scheduler', { ...options.props, eventBus });
     options.extend?.(scheduler, stack);
     const template = Template.fromStack(stack).toJSON();
-
-    instances += 1;
-    const resolver = new TemplateResolver(template, { stackName: 'LocalStack', suffix: `${process.pid}x${instances}` });
-    const [dynamo, endpoint] = await Promise.all([sharedDynamoDb(), sharedAwsEndpoint()]);
-    const restoreEnv = applyAwsEnvironment(awsEnvironment(endpoint.url, dynamo.endpoint));
-    const clock = VirtualClock.install({ now: options.now ?? new Date() });
-    try {
-      return await new LocalScheduler(scheduler, resolver, dynamo, endpoint, clock, restoreEnv).start();
-    } catch (error) {
-      clock.uninstall();
-      restoreEnv();
-      throw error;
-    }
+    const local = await LocalStack.create(template, { stackName: 'LocalStack', now: options.now, isolateFunctions: true });
+    return new LocalScheduler(scheduler, local);
   }
 
-  public readonly bus: LocalEventBus;
-  public readonly stepFunctions = new StepFunctionsLocal();
-  public readonly functions: LocalFunction[];
   /** The scheduler's table name in dynalite. */
   public readonly tableName: string;
   /** The scheduler's bus name. */
   public readonly eventBusName: string;
-  private restoreRoute?: () => void;
-  private closed = false;
 
-  private constructor(
-    public readonly scheduler: DynamicScheduler,
-    public readonly resolver: TemplateResolver,
-    public readonly dynamo: DynamoDbLocal,
-    public readonly endpoint: LocalAwsEndpoint,
-    public readonly clock: VirtualClock,
-    private readonly restoreEnv: () => void,
-  ) {
-    this.functions = resolver.functions().map((fn) => {
-      if (!fn.assetPath) throw new Error(`Function ${fn.logicalId} has no asset path; was the app synthesized with localAppContext?`);
-      const { file, exportName } = handlerModule(fn.assetPath, fn.handler);
-      return new LocalFunction({
-        name: fn.name,
-        arn: fn.arn,
-        modulePath: file,
-        exportName,
-        environment: fn.environment,
-        timeoutSeconds: fn.timeout,
-        memorySize: fn.memorySize,
-        isolate: true,
-      });
-    });
-    const [table] = resolver.tables();
+  private constructor(public readonly scheduler: DynamicScheduler, public readonly stack: LocalStack) {
+    const [table] = stack.resolver.tables();
     this.tableName = table.name;
-    const schedulerStack = Stack.of(scheduler);
-    this.eventBusName = String(resolver.resolve(schedulerStack.resolve(scheduler.eventBus.eventBusName)));
-    this.bus = new LocalEventBus({
-      buses: resolver.eventBuses().map((b) => b.name),
-      rules: resolver.rules(),
-      // Only Lambda targets run locally; other targets (queues, API destinations) just record the delivery.
-      deliver: (target, input) => this.functionByArn(target.arn)?.invoke(input),
-    });
-    for (const machine of resolver.stateMachines()) {
-      this.stepFunctions.add(new LocalStateMachine({
-        stateMachineArn: machine.arn,
-        definition: machine.definition,
-        dispatch: (task) => this.dispatch(task),
-      }));
-    }
+    this.eventBusName = String(stack.resolver.resolve(Stack.of(scheduler).resolve(scheduler.eventBus.eventBusName)));
   }
+
+  // The parts, for tests that inject faults or inspect them.
+  public get bus() { return this.stack.bus; }
+  public get stepFunctions() { return this.stack.stepFunctions; }
+  public get functions() { return this.stack.functions; }
+  public get dynamo() { return this.stack.dynamo; }
+  public get endpoint() { return this.stack.endpoint; }
+  public get clock() { return this.stack.clock; }
+  public get resolver() { return this.stack.resolver; }
 
   /** Put an event on the bus, as PutEvents would, and let everything it triggers run. */
   public async put(options: PutOptions): Promise<string> {
-    const result = this.bus.putEvents({
-      Entries: [{
-        Source: options.source,
-        DetailType: options.detailType,
-        Detail: JSON.stringify(options.detail),
-        EventBusName: options.eventBusName ?? this.eventBusName,
-        Time: options.time,
-        Id: options.id,
-      }],
+    const [eventId] = await this.stack.put({
+      Source: options.source,
+      DetailType: options.detailType,
+      Detail: JSON.stringify(options.detail),
+      EventBusName: options.eventBusName ?? this.eventBusName,
+      Time: options.time,
+      Id: options.id,
     });
-    const [entry] = result.Entries;
-    if (entry.ErrorCode) throw new Error(`PutEvents failed: ${entry.ErrorCode} ${entry.ErrorMessage}`);
-    await this.clock.settle();
-    return entry.EventId;
+    return eventId;
   }
 
   /** Advance virtual time by `ms`, running everything that falls due, in time order. */
   public async advanceBy(ms: number): Promise<void> {
-    await this.clock.advanceBy(ms);
+    await this.stack.advanceBy(ms);
   }
 
   /** Advance virtual time to `when`, running everything that falls due, in time order. */
   public async advanceTo(when: Date): Promise<void> {
-    await this.clock.advanceTo(when);
+    await this.stack.advanceTo(when);
   }
 
   public now(): Date {
-    return this.clock.now();
+    return this.stack.now();
   }
 
   /** Everything put on the bus, in order. */
@@ -238,49 +181,12 @@ export class LocalScheduler {
   }
 
   public stats(): LocalStats {
-    const sfn = this.stepFunctions.stats();
-    return {
-      stateTransitions: sfn.stateTransitions,
-      lambdaInvocations: this.functions.reduce((sum, fn) => sum + fn.invocations, 0),
-      dynamoWrites: this.dynamo.stats(this.tableName).writes,
-      executionsStarted: sfn.executionsStarted,
-      maxHistoryEventsPerExecution: sfn.maxHistoryEventsPerExecution,
-    };
+    const { stateTransitions, lambdaInvocations, dynamoWrites, executionsStarted, maxHistoryEventsPerExecution } = this.stack.stats();
+    return { stateTransitions, lambdaInvocations, dynamoWrites, executionsStarted, maxHistoryEventsPerExecution };
   }
 
   /** Stop every execution and release the clock, the endpoint route, the environment and the table. */
   public async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.stepFunctions.stopAll();
-    await this.clock.settle().catch(() => undefined);
-    this.restoreRoute?.();
-    this.clock.uninstall();
-    this.restoreEnv();
-    await this.dynamo.deleteTable(this.tableName).catch(() => undefined);
-  }
-
-  private async start(): Promise<LocalScheduler> {
-    for (const table of this.resolver.tables()) {
-      await this.dynamo.createTable(table.properties, table.name);
-    }
-    this.restoreRoute = this.endpoint.route({
-      sfn: this.stepFunctions.endpointHandlers(),
-      events: this.bus.endpointHandlers(),
-    });
-    return this;
-  }
-
-  private functionByArn(nameOrArn: string): LocalFunction | undefined {
-    const bare = nameOrArn.replace(/:(\$LATEST|\d+)$/, '');
-    return this.functions.find((fn) => fn.arn === bare || fn.name === bare);
-  }
-
-  private dispatch(task: TaskInvocation): unknown {
-    const { resource, input } = task;
-    if (resource === 'arn:aws:states:::events:putEvents') return this.bus.putEventsTask(input);
-    if (resource === LAMBDA_INVOKE || isLambdaArn(resource)) return lambdaTask(resource, input, (arn) => this.functionByArn(arn));
-    if (isDynamoDbTask(resource)) return dynamoDbTask(resource, input, this.dynamo);
-    throw new Error(`The local runtime has no integration for Task resource ${resource} (state ${task.stateName})`);
+    await this.stack.close();
   }
 }

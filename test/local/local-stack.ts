@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   readonly stackName?: string;
   /** Virtual time to start at. Default: now. */
   readonly now?: Date;
+  /** Give each function a private copy of its module (fresh module-scope state). Default false. */
+  readonly isolateFunctions?: boolean;
 }
 
 /** Counters of a LocalStack, summed over all its functions, state machines and tables. */
@@ -54,7 +56,7 @@ export class LocalStack {
     const [dynamo, endpoint] = await Promise.all([sharedDynamoDb(), sharedAwsEndpoint()]);
     const restoreEnv = applyAwsEnvironment(awsEnvironment(endpoint.url, dynamo.endpoint));
     const clock = VirtualClock.install({ now: options.now ?? new Date() });
-    const local = new LocalStack(resolver, dynamo, endpoint, clock, restoreEnv);
+    const local = new LocalStack(resolver, dynamo, endpoint, clock, restoreEnv, options.isolateFunctions ?? false);
     try {
       for (const table of resolver.tables()) await dynamo.createTable(table.properties, table.name);
       local.restoreRoute = endpoint.route({ sfn: local.stepFunctions.endpointHandlers(), events: local.bus.endpointHandlers() });
@@ -79,6 +81,7 @@ export class LocalStack {
     public readonly endpoint: LocalAwsEndpoint,
     public readonly clock: VirtualClock,
     private readonly restoreEnv: () => void,
+    isolateFunctions: boolean,
   ) {
     this.functions = resolver.functions().map((fn) => {
       if (!fn.assetPath) throw new Error(`Function ${fn.logicalId} has no asset path; was the app synthesized with localAppContext?`);
@@ -92,6 +95,7 @@ export class LocalStack {
         environment: fn.environment,
         timeoutSeconds: fn.timeout,
         memorySize: fn.memorySize,
+        isolate: isolateFunctions,
       });
     });
     this.tableNames = resolver.tables().map((t) => t.name);
@@ -158,7 +162,8 @@ export class LocalStack {
     for (const name of this.tableNames) await this.dynamo.deleteTable(name).catch(() => undefined);
   }
 
-  private functionByArn(nameOrArn: string): LocalFunction | undefined {
+  /** The function with this name or ARN (qualifiers ignored). */
+  public functionByArn(nameOrArn: string): LocalFunction | undefined {
     const bare = nameOrArn.replace(/:(\$LATEST|\d+)$/, '');
     return this.functions.find((fn) => fn.arn === bare || fn.name === bare);
   }
