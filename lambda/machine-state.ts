@@ -86,8 +86,7 @@ export function computePlan(state: Pick<MachineState, 'id' | 'runId' | 'spec'>, 
   });
   if (left <= 0) return complete('limit');
 
-  const skipBefore = now.getTime() - MISSED_TOLERANCE_MS;
-  const after = new Date(Math.max(Date.parse(cursor.after), skipBefore));
+  const after = planAfter(cursor, now);
   const wanted = Math.min(BATCH_SIZE, left);
   // One extra occurrence tells whether the batch's final tick is the run's last.
   const upcoming = nextOccurrences(spec, after, wanted + 1);
@@ -114,9 +113,19 @@ export function computePlan(state: Pick<MachineState, 'id' | 'runId' | 'spec'>, 
   return { action: PLAN_ACTION.EMIT, ticks };
 }
 
-/** When the first tick of a plan is due (for `nextAt` in events and the item). */
-export function nextAtOf(plan: Plan): string | undefined {
-  return plan.ticks?.[0]?.scheduledAt;
+/**
+ * When the next tick is due (for `nextAt` in events and the item): the plan's first tick or, for a sleep (the next
+ * occurrence is beyond this execution), the first occurrence of `spec` after `after` when they are given.
+ */
+export function nextAtOf(plan: Plan, spec?: ScheduleSpec, after?: Date): string | undefined {
+  const first = plan.ticks?.[0]?.scheduledAt;
+  if (first !== undefined || plan.action !== PLAN_ACTION.SLEEP || !spec || !after) return first;
+  return nextOccurrences(spec, after, 1)[0]?.toISOString();
+}
+
+/** The instant after which a plan made at `now` looks for occurrences (missed ones are skipped). */
+export function planAfter(cursor: Cursor, now: Date): Date {
+  return new Date(Math.max(Date.parse(cursor.after), now.getTime() - MISSED_TOLERANCE_MS));
 }
 
 /** Lower bound (exclusive) of a plan's batch, recorded so a Stop can count the ticks already out. */

@@ -1,6 +1,6 @@
 import { executionArnFor, executionNameFor } from './execution-names';
 import { handlerConfig, log } from './handler-config';
-import { advanceCursor, batchAfterOf, computePlan, MachineState, nextAtOf } from './machine-state';
+import { advanceCursor, batchAfterOf, computePlan, MachineState, nextAtOf, planAfter } from './machine-state';
 import { recordCompletion, recordHandover, recordProgress } from './schedule-store';
 import { startExecution } from './start-execution';
 import { MAX_EXECUTION_AGE_MS, PLAN_ACTION, TICKS_PER_EXECUTION } from '../src/private/contract';
@@ -78,7 +78,7 @@ export const handler = async (event: PlanEvent): Promise<MachineState> => {
     ticks: cursor.sequence,
     batchAfter: batchAfterOf(plan, cursor.after),
     batchSize: batch,
-    nextAt: nextAtOf(plan) ?? plan.wakeAt,
+    nextAt: nextAtOf(plan, state.spec, planAfter(cursor, now)) ?? plan.wakeAt,
     now,
   });
   if (!owned) return end('run no longer owned by this execution');

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamodb } from './aws-clients';
+import { log } from './handler-config';
 import { ScheduleSpec } from './schedule-types';
 import { STATUS, TTL_ATTRIBUTE } from '../src/private/contract';
 
@@ -34,6 +35,8 @@ export interface ScheduleItem {
   readonly batchSize?: number;
   readonly nextAt?: string;
   readonly reason?: string;
+  /** Set once the `Schedule Stopped` of the Stop in `lastCommand` was put on the bus. */
+  readonly stopReported?: boolean;
   readonly startedAt?: string;
   readonly updatedAt?: string;
   readonly finishedAt?: string;
@@ -122,7 +125,10 @@ export async function claimRun(tableName: string, run: NewRun): Promise<ClaimRes
         ConditionExpression: 'runId = :runId',
         ExpressionAttributeValues: marshall({ ':previous': previous.executionArn, ':runId': run.runId }),
       })).catch((error) => {
-        if (!isConditionFailure(error)) throw error;
+        if (isConditionFailure(error)) return;
+        // The run is claimed either way, and this invocation stops the replaced execution itself; only a
+        // redelivery after a later failure would miss the reminder (the old execution then ends at its next plan).
+        log('WARN', 'Could not record the replaced execution on the new run', { id: run.id, runId: run.runId, error: String(error) });
       });
     }
     return { outcome: 'claimed', previous };
@@ -144,7 +150,12 @@ export type StopResult =
   /** A newer command was applied already. */
   | { readonly outcome: 'stale' };
 
-/** Apply a Stop: mark the run stopped if it is running and this command is the newest. */
+/**
+ * Apply a Stop: mark the run stopped if it is running and this command is the newest, else record the command (a
+ * tombstone for an unknown id) so that older commands stay ignored. A Start applied concurrently, between the two
+ * conditional writes, is seen by the second one's condition: the Stop then tries again, and stops that run if the
+ * Stop is the newer command.
+ */
 export async function applyStop(tableName: string, id: string, command: string, now: Date, retentionSeconds: number): Promise<StopResult> {
   const values = {
     ':command': command,
@@ -153,40 +164,64 @@ export async function applyStop(tableName: string, id: string, command: string, 
     ':now': now.toISOString(),
     ':expires': expiresAt(now, retentionSeconds),
   };
-  try {
-    const result = await dynamodb.send(new UpdateItemCommand({
-      TableName: tableName,
-      Key: marshall({ id }),
-      UpdateExpression: 'SET #status = :stopped, lastCommand = :command, reason = :reason, finishedAt = :now, updatedAt = :now, #ttl = :expires',
-      ConditionExpression: 'attribute_exists(id) AND #status = :running AND lastCommand < :command',
-      ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
-      ExpressionAttributeValues: marshall({ ...values, ':reason': 'stopped' }),
-      ReturnValues: 'ALL_OLD',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    }));
-    return { outcome: 'stopped', previous: unmarshall(result.Attributes!) as ScheduleItem };
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const current = itemOf(error);
-    if (current && current.lastCommand === command) return { outcome: 'duplicate', current };
-    if (current && current.lastCommand > command) return { outcome: 'stale' };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await dynamodb.send(new UpdateItemCommand({
+        TableName: tableName,
+        Key: marshall({ id }),
+        UpdateExpression: 'SET #status = :stopped, lastCommand = :command, reason = :reason, finishedAt = :now, updatedAt = :now, #ttl = :expires',
+        ConditionExpression: 'attribute_exists(id) AND #status = :running AND lastCommand < :command',
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: marshall({ ...values, ':reason': 'stopped' }),
+        ReturnValues: 'ALL_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }));
+      return { outcome: 'stopped', previous: unmarshall(result.Attributes!) as ScheduleItem };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const settled = settledStop(itemOf(error), command);
+      if (settled) return settled;
+    }
+    // Not running (unknown, finished): record the command so older commands stay ignored.
+    try {
+      await dynamodb.send(new UpdateItemCommand({
+        TableName: tableName,
+        Key: marshall({ id }),
+        UpdateExpression: 'SET lastCommand = :command, updatedAt = :now, #status = if_not_exists(#status, :stopped), #ttl = if_not_exists(#ttl, :expires)',
+        ConditionExpression: '(attribute_not_exists(id) OR lastCommand < :command) AND (attribute_not_exists(#status) OR #status <> :running)',
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: marshall(values),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }));
+      return { outcome: 'recorded' };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = itemOf(error);
+      const settled = settledStop(current, command);
+      if (settled) return settled;
+      // An older Start claimed the id between the two writes: it is running now, and this Stop is newer.
+      if (current?.status !== STATUS.RUNNING || attempt >= MAX_STOP_ATTEMPTS) return { outcome: 'stale' };
+    }
   }
-  // Not running (unknown, finished): record the command so older commands stay ignored.
-  try {
-    await dynamodb.send(new UpdateItemCommand({
-      TableName: tableName,
-      Key: marshall({ id }),
-      UpdateExpression: 'SET lastCommand = :command, updatedAt = :now, #status = if_not_exists(#status, :stopped), #ttl = if_not_exists(#ttl, :expires)',
-      ConditionExpression: '(attribute_not_exists(id) OR lastCommand < :command) AND (attribute_not_exists(#status) OR #status <> :running)',
-      ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
-      ExpressionAttributeValues: marshall(values),
-    }));
-    return { outcome: 'recorded' };
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    // A newer command, or a Start that won the race: both make this Stop stale.
-    return { outcome: 'stale' };
-  }
+}
+
+/** Writes of a Stop that meet concurrent Starts before giving up (each round trip is two conditional writes). */
+const MAX_STOP_ATTEMPTS = 5;
+
+/** The outcome of a Stop whose write failed its condition on `current`, when that settles it. */
+function settledStop(current: ScheduleItem | undefined, command: string): StopResult | undefined {
+  if (current && current.lastCommand === command) return { outcome: 'duplicate', current };
+  if (current && current.lastCommand > command) return { outcome: 'stale' };
+  return undefined;
+}
+
+/** Remember that the `Schedule Stopped` of this Stop went out, so a redelivery does not send it again. */
+export async function recordStopReported(tableName: string, id: string, command: string): Promise<void> {
+  await conditionalUpdate(tableName, id, {
+    update: 'SET stopReported = :true',
+    condition: 'lastCommand = :command',
+    values: { ':true': true, ':command': command },
+  });
 }
 
 const RUN_CONDITION = 'runId = :runId AND #status = :running AND executionArn = :executionArn';
@@ -267,7 +302,7 @@ async function conditionalUpdate(tableName: string, id: string, args: {
       Key: marshall({ id }),
       UpdateExpression: args.update,
       ConditionExpression: args.condition,
-      ExpressionAttributeNames: names,
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: marshall(args.values, { removeUndefinedValues: true }),
     }));
     return true;

@@ -46,7 +46,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     // Validation guarantees an occurrence; this guards the contract between the two.
     throw new Error(`Schedule "${id}" has no occurrence after validation; spec: ${JSON.stringify(spec)}`);
   }
-  const nextAt = nextAtOf(plan) ?? plan.wakeAt;
+  const nextAt = nextAtOf(plan, spec, now) ?? plan.wakeAt;
 
   const claim = await claimRun(config.tableName, {
     id,

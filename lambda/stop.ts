@@ -1,8 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { handlerConfig, log } from './handler-config';
+import { HandlerConfig, handlerConfig, log } from './handler-config';
 import { countOccurrences } from './occurrences';
 import { parseStopDetail } from './schedule-spec';
-import { applyStop, commandKey, ScheduleItem } from './schedule-store';
+import { applyStop, commandKey, recordStopReported, ScheduleItem } from './schedule-store';
 import { echo, emit } from './scheduler-events';
 import { stopExecution } from './stop-execution';
 import { DETAIL_TYPE, STATUS } from '../src/private/contract';
@@ -31,26 +31,38 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   }
 
   const now = new Date();
-  const result = await applyStop(config.tableName, parsed.id, commandKey(event.time, event.id), now, config.retentionSeconds);
+  const command = commandKey(event.time, event.id);
+  const result = await applyStop(config.tableName, parsed.id, command, now, config.retentionSeconds);
   switch (result.outcome) {
     case 'stopped': {
       const { previous } = result;
       if (previous.executionArn) await stopExecution(previous.executionArn, 'Stopped by a Schedule Stop event');
-      await emit(config, DETAIL_TYPE.STOPPED, { id: parsed.id, runId: previous.runId, ticks: ticksEmitted(previous, now) });
+      await reportStopped(config, { ...previous, lastCommand: command }, now);
       log('INFO', 'Stopped a schedule', { id: parsed.id, runId: previous.runId, eventId: event.id });
       return;
     }
-    case 'duplicate':
-      // A redelivery: make sure the execution is stopped (idempotent); the event went out the first time.
-      if (result.current.status === STATUS.STOPPED && result.current.executionArn) {
-        await stopExecution(result.current.executionArn, 'Stopped by a Schedule Stop event');
+    case 'duplicate': {
+      // A redelivery, or a retry after a failure: finish what the first attempt may not have done (both idempotent).
+      const { current } = result;
+      if (current.status === STATUS.STOPPED && current.executionArn) {
+        await stopExecution(current.executionArn, 'Stopped by a Schedule Stop event');
+      }
+      if (current.status === STATUS.STOPPED && current.reason === 'stopped' && current.runId && !current.stopReported) {
+        await reportStopped(config, current, current.finishedAt ? new Date(current.finishedAt) : now);
       }
       log('INFO', 'Ignored a redelivered Stop', { id: parsed.id, eventId: event.id });
       return;
+    }
     default:
       log('INFO', `Stop had nothing to stop (${result.outcome})`, { id: parsed.id, eventId: event.id });
   }
 };
+
+/** `Schedule Stopped` for the run `item` had when the Stop applied at `stoppedAt`, recorded as sent. */
+async function reportStopped(config: HandlerConfig, item: ScheduleItem, stoppedAt: Date): Promise<void> {
+  await emit(config, DETAIL_TYPE.STOPPED, { id: item.id, runId: item.runId, ticks: ticksEmitted(item, stoppedAt) });
+  await recordStopReported(config.tableName, item.id, item.lastCommand);
+}
 
 /** Ticks emitted by `now`: the ones before the batch in flight plus the batch's occurrences that are due. */
 export function ticksEmitted(item: ScheduleItem, now: Date): number {
