@@ -18,7 +18,8 @@
  * exception class of that name (e.g. `ExecutionAlreadyExists`, `ExecutionDoesNotExist`, `InvalidName`).
  * Faults can be injected per operation (`injectFault`), e.g. `ThrottlingException` (400) or
  * `ServiceUnavailable` (503), which the SDK retries with its back-off (fake timers: the VirtualClock's stall
- * rule lets those back-off timers fire).
+ * rule lets those back-off timers fire). `intercept(target, hook)` wraps an operation's handler (after faults), so a
+ * test can act just before or after a call is served.
  *
  * Every request is tracked as in-flight `'io'` on the installed VirtualClock, if any. Timestamps in responses are
  * epoch seconds (the JSON protocols' format), the `Date` header is virtual time.
@@ -51,6 +52,9 @@ export interface EndpointCall {
   readonly statusCode: number;
   readonly errorType?: string;
 }
+
+/** Wraps an operation: `proceed(input)` serves it and resolves to its output. */
+export type OperationHook = (input: any, proceed: (input: any) => Promise<any>) => Promise<any>;
 
 interface Fault {
   readonly error: AwsError;
@@ -88,6 +92,7 @@ export class LocalAwsEndpoint {
   private current: EndpointRoute = {};
   private readonly faults = new Map<string, Fault[]>();
   private readonly callLog: EndpointCall[] = [];
+  private readonly hooks = new Map<string, OperationHook>();
   private closed = false;
 
   private constructor() {
@@ -126,6 +131,17 @@ export class LocalAwsEndpoint {
     this.faults.clear();
   }
 
+  /**
+   * Wraps every call of `target` ('sfn:StartExecution', 'events:PutEvents') in `hook` (replacing an earlier one);
+   * returns a function that removes it.
+   */
+  public intercept(target: string, hook: OperationHook): () => void {
+    this.hooks.set(target, hook);
+    return () => {
+      if (this.hooks.get(target) === hook) this.hooks.delete(target);
+    };
+  }
+
   /** Calls served so far (most recent last). */
   public calls(): readonly EndpointCall[] {
     return this.callLog;
@@ -162,7 +178,8 @@ export class LocalAwsEndpoint {
       if (!handler) {
         throw new AwsError('UnknownOperationException', `${service}:${operation} is not implemented by the local endpoint`);
       }
-      const output = await handler(input);
+      const hook = this.hooks.get(`${service}:${operation}`);
+      const output = hook ? await hook(input, async (i) => handler(i)) : await handler(input);
       this.reply(res, service, 200, toWire(output ?? {}));
       this.callLog.push({ service, operation, input, statusCode: 200 });
     } catch (e: any) {

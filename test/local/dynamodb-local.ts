@@ -8,13 +8,17 @@
  * Each runtime creates its own tables in it (distinct physical names: see TemplateResolver's `suffix`).
  *
  * Every request is tracked as in-flight `'io'` on the installed VirtualClock, if any, and counted per table and
- * operation (reads, writes, conditional-check failures).
+ * operation (reads, writes, conditional-check failures). Responses carry the virtual time in their `Date` header
+ * (the SDK retries an error whose Date is more than 5 minutes off its own clock).
  *
  * With fake timers: dynalite's request path only uses `setImmediate` and promises (real), so it runs unchanged
  * under the VirtualClock. Its CreateTable/UpdateTable/DeleteTable flip the table's status with a global
  * `setTimeout(fn, createTableMs)` even for 0 ms; a fake `setTimeout` would leave a new table CREATING (and dynalite
  * answers ResourceNotFoundException for a CREATING table) until virtual time moves. So `createTable` swaps the real
  * `setTimeout` in for the duration of the CreateTable call and then waits (in real time) until the table is ACTIVE.
+ *
+ * `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'` is supported (dynalite lacks it; see below): a failed condition
+ * returns the item it was checked against.
  *
  * Differences from DynamoDB (dynalite's, and this wrapper's):
  * - Time to Live is not implemented: expired items are never deleted (TimeToLiveSpecification is ignored).
@@ -33,6 +37,34 @@ import { VirtualClock } from './virtual-clock';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite');
+
+/**
+ * dynalite predates `ReturnValuesOnConditionCheckFailure` (DynamoDB, 2023): a ConditionalCheckFailedException
+ * never carries the item. Its actions call `db.checkConditional(data, existingItem)` through the module object, so
+ * wrapping that export adds the item to the error, as DynamoDB does, read under the same item lock as the check.
+ */
+function supportReturnValuesOnConditionCheckFailure(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const db = require('dynalite/db');
+  if (db.checkConditional.returnsItem) return;
+  const original = db.checkConditional;
+  const wrapped = (data: any, existingItem: any) => {
+    const error = original(data, existingItem);
+    if (error?.body && existingItem && data?.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') {
+      error.body.Item = existingItem;
+    }
+    return error;
+  };
+  wrapped.returnsItem = true;
+  db.checkConditional = wrapped;
+  // Its request validation drops the parameters it does not know: teach it this one.
+  for (const action of ['putItem', 'updateItem', 'deleteItem']) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const validation = require(`dynalite/validations/${action}`);
+    validation.types.ReturnValuesOnConditionCheckFailure = { type: 'String', enum: ['ALL_OLD', 'NONE'] };
+  }
+}
+supportReturnValuesOnConditionCheckFailure();
 
 export const DYNAMODB_WRITE_OPERATIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
 export const DYNAMODB_READ_OPERATIONS = ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems'];
@@ -239,6 +271,11 @@ export class DynamoDbLocal {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.split('.').pop() ?? '';
     const end = VirtualClock.current()?.begin(`dynamodb:${operation}`, 'io');
+    // The SDK compares a response's Date with its own clock and, when they differ by more than 5 minutes, corrects
+    // its clock offset and RETRIES the failed request (even a ConditionalCheckFailedException). Node would send the
+    // real time; DynamoDB's clock is the virtual one here.
+    res.sendDate = false;
+    res.setHeader('Date', new Date().toUTCString());
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     const originalEnd = res.end.bind(res) as (...args: any[]) => http.ServerResponse;

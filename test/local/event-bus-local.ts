@@ -11,6 +11,10 @@
  * A failed delivery is retried after `retryDelaysMs` (virtual time; default [60 s, 120 s], Lambda's two retries of
  * an asynchronous invocation, which is how EventBridge invokes Lambda functions), then recorded as failed.
  *
+ * Faults: `injectFault(errorCode, times, detailType?)` makes the next `times` entries (of that detail type) fail
+ * with that ErrorCode, as a failed entry of PutEvents (`EventBridge.FailedEntry` for the Step Functions
+ * integration); a failed entry is not recorded and reaches no rule.
+ *
  * Differences from EventBridge: delivery is immediate (no ~0.5 s latency, no out-of-order delivery) and exactly once
  * (EventBridge is at-least-once); archives, replays, schedules (ScheduleExpression rules are ignored), API
  * destinations, cross-account buses, DLQs and EventBridge's own 24-hour retry policy are not modelled; entry limits:
@@ -147,6 +151,7 @@ export class LocalEventBus {
   private readonly region: string;
   private readonly account: string;
   private readonly retryDelaysMs: number[];
+  private readonly faults: { errorCode: string; detailType?: string; remaining: number }[] = [];
 
   constructor(private readonly options: LocalEventBusOptions) {
     this.buses = new Set(['default', ...(options.buses ?? [])]);
@@ -159,6 +164,18 @@ export class LocalEventBus {
   public addRule(rule: RuleInfo): void {
     this.buses.add(rule.eventBusName);
     this.rules.push(rule);
+  }
+
+  /**
+   * Makes the next `times` entries put (only those of `detailType`, when given) fail with `errorCode`
+   * (e.g. 'ThrottlingException', 'InternalFailure'). Faults are consumed in order.
+   */
+  public injectFault(errorCode: string, times = 1, detailType?: string): void {
+    this.faults.push({ errorCode, detailType, remaining: times });
+  }
+
+  public clearFaults(): void {
+    this.faults.length = 0;
   }
 
   /** Every event put on any bus, in order. */
@@ -222,6 +239,11 @@ export class LocalEventBus {
     }
     if (!this.buses.has(busName)) {
       return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
+    }
+    const fault = this.faults.find((f) => f.detailType === undefined || f.detailType === entry.DetailType);
+    if (fault) {
+      if (--fault.remaining <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      return { ErrorCode: fault.errorCode, ErrorMessage: `Injected fault: ${fault.errorCode}` };
     }
     const time = entry.Time === undefined ? new Date()
       : entry.Time instanceof Date ? entry.Time

@@ -17,6 +17,11 @@
  * - Timeout: after the function's Timeout (virtual time), the invocation fails with `Sandbox.Timedout`
  *   ("Task timed out after N.00 seconds").
  * - Every invocation is tracked as in-flight work on the VirtualClock and counted.
+ * - Faults: `injectFault({ errorType, delayMs }, times)` makes the next `times` invocations wait `delayMs` (virtual
+ *   time, within the function's timeout) and then fail with `errorType` (e.g. `Lambda.TooManyRequestsException`,
+ *   which is how Step Functions and EventBridge see a throttled invoke) instead of running the handler; with no
+ *   `errorType` the handler runs after the delay (a slow cold start). `intercept(hook)` wraps every invocation:
+ *   the hook gets the event and a `proceed()` that runs the handler, so a test can act just before or after it.
  *
  * Differences from AWS Lambda: no isolation (one process, one realm; module state is shared by concurrent
  * invocations, as with Lambda's reuse of an execution environment but without its one-request-at-a-time
@@ -58,6 +63,19 @@ export interface LocalFunctionOptions {
   /** Load a private copy of the module (and of everything it requires). Default false. */
   readonly isolate?: boolean;
 }
+
+/** A fault the next invocations of a function meet (see `LocalFunction.injectFault`). */
+export interface LambdaFault {
+  /** The error the invocation fails with (Lambda's errorType). Default: none (the handler runs after `delayMs`). */
+  readonly errorType?: string;
+  /** Default: `Injected fault: <errorType>`. */
+  readonly errorMessage?: string;
+  /** Virtual milliseconds the invocation waits first. Default 0. */
+  readonly delayMs?: number;
+}
+
+/** Wraps an invocation: `proceed()` runs the handler (with its faults) and resolves to its result. */
+export type InvocationHook = (event: any, proceed: () => Promise<any>) => Promise<any>;
 
 export interface LogLine {
   readonly level: 'log' | 'info' | 'warn' | 'error' | 'debug';
@@ -146,6 +164,13 @@ export function handlerModule(assetPath: string, handler = 'index.handler'): { f
 
 declare const jest: { isolateModules(fn: () => void): void } | undefined;
 
+/**
+ * Real milliseconds of a function's first invocation that count as I/O for the VirtualClock. A cold start loads
+ * modules synchronously and the SDK reads its configuration with real I/O the clock cannot see; to the clock that
+ * looks like a stall, and it would fire the next timer: the invocation's own timeout.
+ */
+const COLD_START_IO_MS = 1_000;
+
 function load(modulePath: string, isolate: boolean): any {
   if (!isolate) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -173,6 +198,9 @@ export class LocalFunction {
   private readonly captured: LogLine[] = [];
   private count = 0;
   private errorCount = 0;
+  private cold = true;
+  private readonly faults: { fault: LambdaFault; remaining: number }[] = [];
+  private interceptor?: InvocationHook;
 
   constructor(private readonly options: LocalFunctionOptions) {
     this.name = options.name;
@@ -188,6 +216,24 @@ export class LocalFunction {
 
   public get errors(): number {
     return this.errorCount;
+  }
+
+  /** Makes the next `times` invocations meet `fault` (consumed in order, after earlier faults). */
+  public injectFault(fault: LambdaFault, times = 1): void {
+    this.faults.push({ fault, remaining: times });
+  }
+
+  /** Wraps every later invocation in `hook` (replacing an earlier hook); returns a function that removes it. */
+  public intercept(hook: InvocationHook): () => void {
+    this.interceptor = hook;
+    return () => {
+      if (this.interceptor === hook) this.interceptor = undefined;
+    };
+  }
+
+  /** Drops the faults not met yet. */
+  public clearFaults(): void {
+    this.faults.length = 0;
   }
 
   /** Console output of this function's invocations. */
@@ -237,10 +283,18 @@ export class LocalFunction {
     };
     const payload = JSON.parse(JSON.stringify(event ?? null));
     this.count++;
-    const end = VirtualClock.current()?.begin(`lambda:${this.name}`, 'work');
+    const clock = VirtualClock.current();
+    const end = clock?.begin(`lambda:${this.name}`, 'work');
+    let endColdStart: (() => void) | undefined;
+    if (this.cold && clock) {
+      endColdStart = clock.begin(`lambda:${this.name}:cold-start`, 'io');
+      void clock.realSleep(COLD_START_IO_MS).then(endColdStart);
+    }
+    this.cold = false;
     let timer: any;
     try {
-      const run = scope.run(s, () => new Promise<any>((resolve, reject) => {
+      const fault = this.takeFault();
+      const runHandler = () => scope.run(s, () => new Promise<any>((resolve, reject) => {
         const callback = (err: any, result: any) => (err ? reject(err) : resolve(result));
         try {
           const out = handler(payload, context, callback);
@@ -250,6 +304,8 @@ export class LocalFunction {
           reject(e);
         }
       }));
+      const proceed = () => (fault ? this.meet(fault).then(runHandler) : runHandler());
+      const run = this.interceptor ? this.interceptor(payload, proceed) : proceed();
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new LambdaError('Sandbox.Timedout',
           `RequestId: ${requestId} Error: Task timed out after ${this.timeoutSeconds.toFixed(2)} seconds`)), timeoutMs);
@@ -266,8 +322,22 @@ export class LocalFunction {
       throw new LambdaError('Error', typeof e === 'string' ? e : safeStringify(e));
     } finally {
       clearTimeout(timer);
+      endColdStart?.();
       end?.();
     }
+  }
+
+  private takeFault(): LambdaFault | undefined {
+    const next = this.faults[0];
+    if (!next) return undefined;
+    if (--next.remaining <= 0) this.faults.shift();
+    return next.fault;
+  }
+
+  /** Waits the fault's `delayMs`, then fails with its `errorType`, if any (else the handler runs). */
+  private async meet(fault: LambdaFault): Promise<void> {
+    if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.errorType) throw new LambdaError(fault.errorType, fault.errorMessage ?? `Injected fault: ${fault.errorType}`);
   }
 
   private handler(): (event: any, context: any, callback?: any) => any {

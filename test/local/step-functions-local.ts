@@ -396,6 +396,9 @@ export class LocalStateMachine {
           const cause = e?.cause ?? e;
           finish('FAILED', { error: cause?.name ?? 'States.Runtime', cause: cause?.message ?? String(cause) });
         }
+        // The library fails the execution but lets a Map's queued iterations run on (a failed iteration with
+        // MaxConcurrency 1 still starts the next ones); on AWS nothing of a failed execution runs any more.
+        execution.abort();
       },
     );
     void Promise.all([drained.catch(() => undefined), settled]).then(() => {
@@ -405,6 +408,10 @@ export class LocalStateMachine {
   }
 
   private async runTask(record: ExecutionRecord, stateName: string, state: any, input: any): Promise<any> {
+    if (record.status !== 'RUNNING') {
+      // A state of an execution that already ended (see `launch`): it must have no effect.
+      throw new TaskError('States.Runtime', `Execution ${record.executionArn} has ended (${record.status})`);
+    }
     const invocation: TaskInvocation = {
       stateMachineArn: this.stateMachineArn,
       executionArn: record.executionArn,

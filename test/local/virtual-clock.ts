@@ -37,7 +37,8 @@
  * Some in-flight work waits for a fake timer itself: an AWS SDK retry back-off (the SDK sleeps with the global
  * `setTimeout`), a Step Functions `Retry` interval inside a tracked task, a Task's `TimeoutSeconds` timer, a
  * handler's own `setTimeout`. Waiting for such work to drain would deadlock. So: when work is in flight but
- * **no I/O** is in flight, nothing happened for `stallMs` real milliseconds, and a fake timer is pending, the
+ * **no I/O** is in flight, nothing happened for `stallMs` real milliseconds and `settleTurns` real turns (so one
+ * long synchronous stretch, a module load or a GC pause, is not a stall), and a fake timer is pending, the
  * system is considered *stalled* and the next timer fires anyway (still only if it is due by the target; if the
  * blocking timer is due after the target, `advanceTo` returns with that work still pending, and it resumes in a
  * later advance). The heuristic can misfire only if in-flight work waits for real I/O that is not tracked as
@@ -319,6 +320,7 @@ export class VirtualClock {
       }
     }
     let idleTurns = 0;
+    let quietTurns = 0;
     let seen = this.fingerprint();
     let lastProgress = performance.now();
     for (;;) {
@@ -327,6 +329,7 @@ export class VirtualClock {
       if (fp !== seen) {
         seen = fp;
         idleTurns = 0;
+        quietTurns = 0;
         lastProgress = performance.now();
         continue;
       }
@@ -335,8 +338,11 @@ export class VirtualClock {
         continue;
       }
       idleTurns = 0;
+      quietTurns++;
       const quietFor = performance.now() - lastProgress;
-      if (this.ioCount === 0 && this.fake.countTimers() > 0 && quietFor >= this.stallMs) {
+      // Quiet for stallMs AND for several turns: one long synchronous stretch (a module load, a GC pause) is one
+      // turn, and must not pass for work blocked on a timer.
+      if (this.ioCount === 0 && this.fake.countTimers() > 0 && quietFor >= this.stallMs && quietTurns >= this.settleTurns) {
         return 'stalled';
       }
       if (quietFor >= this.maxSettleMs) {

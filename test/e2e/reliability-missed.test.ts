@@ -1,0 +1,82 @@
+/**
+ * Reliability: occurrences missed while an execution was delayed (here: its plan step hung and timed out three
+ * times, then was retried with backoff) are skipped, not replayed in a burst; `scheduledAt` always says which
+ * occurrence a tick is, and `sequence` counts the ticks actually emitted.
+ */
+import { LocalScheduler } from '../local';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const T0 = new Date('2026-05-04T08:00:00Z');
+/** Occurrences older than this when a plan runs are skipped (lambda/machine-state.ts MISSED_TOLERANCE_MS). */
+const TOLERANCE = 10 * SECOND;
+
+let local: LocalScheduler;
+afterEach(async () => {
+  await local?.close();
+});
+
+test('GIVEN a schedule every second WHEN its plan step is delayed for minutes THEN the missed occurrences are skipped, not fired in a burst', async () => {
+  local = await LocalScheduler.create({ now: T0 });
+  const plan = local.functions.find((fn) => fn.name.includes('PlanFunction'))!;
+  await local.put({ source: 'my.app', detailType: 'Schedule Start', detail: { id: 'fast', every: '1s' } });
+
+  // The first batch (100 ticks) ends at T0 + 100 s; its plan step then hangs past the 30-second Lambda timeout
+  // three times in a row (Sandbox.Timedout, retried by the state machine with backoff).
+  plan.injectFault({ delayMs: 60 * SECOND }, 3);
+  await local.advanceBy(10 * MINUTE);
+
+  expect(plan.errors).toBe(3);
+  const tickEvents = local.events().filter((e) => e.detailType === 'Schedule Tick');
+  const ticks = tickEvents.map((e) => ({ ...e.detail, emittedAt: e.time.getTime(), at: Date.parse(e.detail.scheduledAt) }));
+
+  // Every tick is a real occurrence (on the one-second grid), in order, counted without holes.
+  expect(ticks.map((t) => t.sequence)).toEqual(Array.from({ length: ticks.length }, (_, i) => i + 1));
+  expect(ticks.every((t) => (t.at - T0.getTime()) % SECOND === 0)).toBe(true);
+  expect(ticks.every((t, i) => i === 0 || t.at > ticks[i - 1].at)).toBe(true);
+
+  // The outage: at least the three 30-second timeouts, during which nothing ticked.
+  const gaps = ticks.slice(1).map((t, i) => ({ from: ticks[i].at, to: t.at, length: t.at - ticks[i].at }));
+  const outage = gaps.reduce((a, b) => (b.length > a.length ? b : a));
+  expect(outage.from).toBe(T0.getTime() + 100 * SECOND);
+  expect(outage.length).toBeGreaterThanOrEqual(90 * SECOND - TOLERANCE);
+
+  // No tick was emitted more than the tolerance after its occurrence: the missed ones were skipped, not replayed.
+  expect(Math.max(...ticks.map((t) => t.emittedAt - t.at))).toBeLessThanOrEqual(TOLERANCE);
+  // No burst: at most the occurrences within the tolerance go out at the instant the schedule resumes.
+  const perInstant = new Map<number, number>();
+  for (const t of ticks) perInstant.set(t.emittedAt, (perInstant.get(t.emittedAt) ?? 0) + 1);
+  expect(Math.max(...perInstant.values())).toBeLessThanOrEqual(TOLERANCE / SECOND + 1);
+  // And after the outage, every occurrence fires on time again until the end.
+  const resumedAt = ticks.find((t) => t.at > outage.from)!.emittedAt;
+  const afterResume = ticks.filter((t) => t.emittedAt > resumedAt);
+  expect(afterResume.length).toBeGreaterThan(300);
+  expect(afterResume.every((t) => t.emittedAt === t.at)).toBe(true);
+  expect(afterResume.map((t) => t.at - T0.getTime()).every((ms, i, all) => i === 0 || ms - all[i - 1] === SECOND)).toBe(true);
+  // The item counts the ticks emitted, not the occurrences.
+  const item = await local.item('fast');
+  expect(item?.status).toBe('RUNNING');
+  expect(item?.ticks).toBeLessThanOrEqual(ticks.length);
+});
+
+test('GIVEN a cron every minute WHEN its plan step is throttled and times out for minutes THEN it resumes with the next occurrence, not the missed ones', async () => {
+  local = await LocalScheduler.create({ now: T0 });
+  const plan = local.functions.find((fn) => fn.name.includes('PlanFunction'))!;
+  await local.put({ source: 'my.app', detailType: 'Schedule Start', detail: { id: 'minutely', cron: '* * * * *', limit: 102 } });
+
+  // The plan step after the first batch (100 ticks) fails seven times (of its nine attempts): each attempt hangs
+  // until the 30-second Lambda timeout, then the state machine backs off before the next.
+  plan.injectFault({ errorType: 'Lambda.TooManyRequestsException', delayMs: 60 * SECOND }, 7);
+  await local.advanceBy(120 * MINUTE);
+
+  expect(plan.errors).toBe(7);
+  const tickEvents = local.events().filter((e) => e.detailType === 'Schedule Tick');
+  const scheduled = tickEvents.map((e) => Date.parse(e.detail.scheduledAt));
+  expect(tickEvents).toHaveLength(102);
+  expect(tickEvents.every((e) => e.time.getTime() - Date.parse(e.detail.scheduledAt) <= TOLERANCE)).toBe(true);
+  // Seven 30-second timeouts: three and a half minutes at least, so minutes 101 to 103 were skipped.
+  expect(scheduled[100] - scheduled[99]).toBeGreaterThanOrEqual(4 * MINUTE);
+  expect(scheduled.every((ms) => ms % MINUTE === 0)).toBe(true);
+  expect(tickEvents.map((e) => e.detail.sequence)).toEqual(Array.from({ length: 102 }, (_, i) => i + 1));
+  expect(local.eventsOfType('Schedule Completed', 'minutely')).toEqual([expect.objectContaining({ ticks: 102, reason: 'limit' })]);
+});
