@@ -110,6 +110,29 @@ for (const name of HANDLERS) {
   });
 }
 
+// The handlers' validation, loaded by ScheduleEvents (lib/) at run time: the package keeps no runtime
+// dependencies and src/ never imports lambda/. Consumers' CDK apps may run on older Node.js than Lambda.
+project.bundler.addBundle('./lambda/validate.ts', {
+  platform: 'node',
+  target: 'node18',
+  minify: true,
+  sourcemap: false,
+  tsconfigPath: 'tsconfig.dev.json',
+});
+
+// The command line (`npx cdk-dynamic-scheduler preview ...`), shipped as the package's bin.
+const CLI_BUNDLE = 'assets/lambda/cli/index.js';
+project.bundler.addBundle('./lambda/cli.ts', {
+  platform: 'node',
+  target: 'node18',
+  minify: true,
+  sourcemap: false,
+  tsconfigPath: 'tsconfig.dev.json',
+  banner: '#!/usr/bin/env node',
+  executable: true,
+});
+project.addBins({ 'cdk-dynamic-scheduler': CLI_BUNDLE });
+
 // ESLint's projectService looks for the nearest tsconfig.json; the root one is jsii's (src/ only).
 for (const dir of ['lambda', 'test']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
@@ -126,6 +149,40 @@ project.addTask('typecheck', {
 project.testTask.prependSpawn(project.tasks.tryFind('typecheck')!);
 // Construct tests and the local runtime load the real bundles: build them first (esbuild, about a second).
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
+
+// ---- Bindings and integration-test snapshots, checked offline ----------------------------------
+// jsii-pacmak generates every language's sources into dist/ (gitignored); compiling the Python catches
+// names and docs that would break the Python package.
+project.addTask('bindings', {
+  description: 'Generate the Python, Java, .NET and Go bindings (code only, into dist/) and byte-compile the Python',
+  steps: [
+    { exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go' },
+    { exec: 'python3 -m compileall -q dist/python' },
+  ],
+});
+// integ-runner synthesizes test/integ.*.ts and compares it with the committed snapshot; with dummy
+// credentials and region nothing reaches AWS. Asset hashes are ignored (diffAssets: false), so handler
+// changes and fresh clones do not invalidate the snapshot; the assets themselves are gitignored.
+const offlineAws = {
+  CDK_DEFAULT_REGION: 'us-east-1',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'dummy',
+  AWS_SECRET_ACCESS_KEY: 'dummy',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+const integRunner = 'integ-runner --language typescript --app "node -r ts-node/register/transpile-only {filePath}"';
+const integ = project.addTask('integ', {
+  description: 'Verify the integration tests\' snapshots offline (synthesizes, never deploys)',
+  env: offlineAws,
+});
+integ.spawn(project.tasks.tryFind('bundle')!);
+integ.exec(integRunner);
+const integUpdate = project.addTask('integ:update', {
+  description: 'Regenerate the integration tests\' snapshots offline (--dry-run: never deploys)',
+  env: offlineAws,
+});
+integUpdate.spawn(project.tasks.tryFind('bundle')!);
+integUpdate.exec(`${integRunner} --update-on-failed --dry-run`);
 
 // ---- The local demo (the README's main job) and the benchmark -------------------------------
 const tsNode = 'ts-node --transpile-only --project tsconfig.dev.json';

@@ -13,8 +13,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SchedulerAlarms, SchedulerAlarmsOptions } from './alarms';
 import { ScheduleEventRuleOptions } from './on-tick-options';
 import { DETAIL_TYPE, ENV, PARTITION_KEY, TTL_ATTRIBUTE } from './private/contract';
+import { addNagSuppressions } from './private/nag-suppressions';
 import { schedulerDefinition } from './private/scheduler-state-machine';
 import { ScheduleEventType } from './schedule-event-type';
 
@@ -131,6 +133,9 @@ export class DynamicScheduler extends Construct {
   /** Receives Start and Stop events that failed after retries, with the original event. */
   public readonly deadLetterQueue: sqs.IQueue;
 
+  /** The target-less rule behind {@link metricTicksEmitted}, created on first use. */
+  private tickMetricRule?: events.Rule;
+
   constructor(scope: Construct, id: string, props: DynamicSchedulerProps = {}) {
     super(scope, id);
     this.tickSource = props.tickSource ?? `com.${Stack.of(this).stackName}`;
@@ -227,6 +232,7 @@ export class DynamicScheduler extends Construct {
     this.startFunction = startFunction;
     this.stopFunction = stopFunction;
     this.planFunction = planFunction;
+    addNagSuppressions(this, props);
   }
 
   /**
@@ -282,6 +288,7 @@ export class DynamicScheduler extends Construct {
   /**
    * Executions of the state machine that failed after retries (each also emits `Schedule Failed`).
    *
+   * @param props options that override the defaults (period, statistic, label, ...)
    * @default - sum over 5 minutes
    */
   public metricExecutionsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -291,10 +298,87 @@ export class DynamicScheduler extends Construct {
   /**
    * Start and Stop events waiting in the dead-letter queue.
    *
+   * @param props options that override the defaults (period, statistic, label, ...)
    * @default - maximum over 5 minutes
    */
   public metricDeadLetteredEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
+  }
+
+  /**
+   * `Schedule Tick` events of this scheduler that reached its bus: the `AWS/Events` `MatchedEvents` metric of
+   * a rule matching them (`TickMetricRule`, created by the first call). The rule has no target, so it adds no
+   * cost, but it counts toward the bus's quota of rules.
+   *
+   * It counts ticks EventBridge accepted, whether or not any rule delivers them; a tick whose `PutEvents`
+   * failed transiently is retried by the state machine and counted once accepted. Step Functions has no metric
+   * per state, and its service-integration metrics are per account and region, not per state machine.
+   * EventBridge delivers its metrics to CloudWatch on a best-effort basis.
+   *
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+   * @param props options that override the defaults (period, statistic, label, ...)
+   * @default - sum over 5 minutes
+   */
+  public metricTicksEmitted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.tickMetricRule ??= new events.Rule(this, 'TickMetricRule', {
+      eventBus: this.eventBus,
+      description: `Counts the ${DETAIL_TYPE.TICK} events from ${this.tickSource} (MatchedEvents); no target`,
+      eventPattern: { source: [this.tickSource], detailType: [DETAIL_TYPE.TICK] },
+    });
+    // Rules on the default bus report RuleName only; rules on custom buses report EventBusName and RuleName.
+    const busName = this.eventBus.eventBusName;
+    const onDefaultBus = !Token.isUnresolved(busName) && busName === 'default';
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Events',
+      metricName: 'MatchedEvents',
+      dimensionsMap: onDefaultBus
+        ? { RuleName: this.tickMetricRule.ruleName }
+        : { EventBusName: busName, RuleName: this.tickMetricRule.ruleName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /**
+   * Creates CloudWatch alarms on failed executions ({@link metricExecutionsFailed}) and dead-lettered Start
+   * and Stop events ({@link metricDeadLetteredEvents}), and returns them. Missing data (no failures) is not
+   * breaching. Call it once per scheduler.
+   *
+   * @param options thresholds, period, names and actions
+   */
+  public addAlarms(options: SchedulerAlarmsOptions = {}): SchedulerAlarms {
+    if (this.node.tryFindChild('ExecutionsFailedAlarm')) {
+      throw new Error(`addAlarms() was already called on ${this.node.path}; call it once and use the alarms it returned`);
+    }
+    const period = options.period ?? Duration.minutes(5);
+    const common = {
+      evaluationPeriods: options.evaluationPeriods ?? 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+    const name = (suffix: string) => (options.alarmNamePrefix !== undefined ? `${options.alarmNamePrefix}${suffix}` : undefined);
+    const alarms: SchedulerAlarms = {
+      executionsFailed: this.metricExecutionsFailed({ period }).createAlarm(this, 'ExecutionsFailedAlarm', {
+        ...common,
+        alarmName: name('ExecutionsFailed'),
+        threshold: options.executionsFailedThreshold ?? 1,
+        alarmDescription: 'Dynamic scheduler executions failed after retries: each failed run emitted a Schedule Failed '
+          + 'event and its item is marked FAILED. Read the failed execution\'s history in the Step Functions console.',
+      }),
+      deadLetteredEvents: this.metricDeadLetteredEvents({ period }).createAlarm(this, 'DeadLetteredEventsAlarm', {
+        ...common,
+        alarmName: name('DeadLetteredEvents'),
+        threshold: options.deadLetteredEventsThreshold ?? 1,
+        alarmDescription: 'Schedule Start or Stop events failed after retries and wait in the dead-letter queue, '
+          + 'with the original event and the error. Fix the cause, then send the commands again.',
+      }),
+    };
+    for (const action of options.alarmActions ?? []) {
+      alarms.executionsFailed.addAlarmAction(action);
+      alarms.deadLetteredEvents.addAlarmAction(action);
+    }
+    return alarms;
   }
 
   private handlerFunction(
