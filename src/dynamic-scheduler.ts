@@ -150,7 +150,8 @@ export class DynamicScheduler extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+      // DEFAULT is an AWS owned key: encrypted at rest, no KMS key or request charges.
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.DEFAULT,
       encryptionKey: props.encryptionKey,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -200,6 +201,8 @@ export class DynamicScheduler extends Construct {
     }
     this.eventBus.grantPutEventsTo(startFunction);
     this.eventBus.grantPutEventsTo(stopFunction);
+    // The state machine's failure path updates the table directly (MarkFailed).
+    props.encryptionKey?.grantEncryptDecrypt(stateMachine);
     stateMachine.grantStartExecution(startFunction);
     stateMachine.grantExecution(startFunction, 'states:StopExecution');
     stateMachine.grantExecution(stopFunction, 'states:StopExecution');
@@ -389,7 +392,16 @@ export class DynamicScheduler extends Construct {
     logRetention: logs.RetentionDays,
   ): lambda.Function {
     const id = `${name[0].toUpperCase()}${name.slice(1)}Function`;
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    // A role of our own instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this one may write
+    // to its function's log group only.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${name} handler of the dynamic scheduler ${this.node.path}`,
+    });
+    logGroup.grantWrite(role);
     return new lambda.Function(this, id, {
+      role,
       description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -399,7 +411,7 @@ export class DynamicScheduler extends Construct {
       timeout: Duration.seconds(30),
       environment,
       tracing: props.tracingEnabled ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      logGroup: new logs.LogGroup(this, `${id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      logGroup,
     });
   }
 }

@@ -44,6 +44,14 @@ describe('resources', () => {
     template().hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
   });
 
+  test('the table is encrypted with an AWS owned key by default (no KMS key, no KMS charges)', () => {
+    const { template } = synth();
+    const [table] = Object.values(template().findResources('AWS::DynamoDB::Table')) as any[];
+    // CloudFormation's default, SSEEnabled false, is DynamoDB's encryption at rest with an AWS owned key.
+    expect(table.Properties.SSESpecification?.SSEEnabled ?? false).toBe(false);
+    template().resourceCountIs('AWS::KMS::Key', 0);
+  });
+
   test('a customer managed key encrypts the table when given', () => {
     const app = new App();
     const stack = new Stack(app, 'KeyStack');
@@ -232,7 +240,7 @@ describe('IAM', () => {
 
   test('the start function may read and write only its table, start this machine, stop its executions and put on its bus', () => {
     const { template } = synth();
-    const statements = statementsOf(template(), /StartFunctionServiceRoleDefaultPolicy/);
+    const statements = statementsOf(template(), /StartFunctionRoleDefaultPolicy/);
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -249,7 +257,7 @@ describe('IAM', () => {
 
   test('stop executions are scoped to this state machine\'s executions', () => {
     const { template } = synth();
-    const statements = statementsOf(template(), /StopFunctionServiceRoleDefaultPolicy/);
+    const statements = statementsOf(template(), /StopFunctionRoleDefaultPolicy/);
     const stop = statements.find((s: any) => s.Action === 'states:StopExecution');
     expect(JSON.stringify(stop.Resource)).toMatch(/:execution:/);
     expect(JSON.stringify(stop.Resource)).toMatch(/Fn::Select.*SchedulerStateMachine/);

@@ -10,7 +10,7 @@ import type { DynamicScheduler, DynamicSchedulerProps } from '../dynamic-schedul
  * resources, each with the reason: users who run cdk-nag see no error from this construct, and every other finding
  * on their stack stays theirs. This is metadata only: the library does not depend on cdk-nag.
  *
- * Granular findings (IAM4, IAM5) are suppressed only for the finding they name (`applies_to`), so a new wildcard
+ * Granular findings (IAM5) are suppressed only for the finding they name (`applies_to`), so a new wildcard
  * added by mistake is still reported.
  * @see https://github.com/cdklabs/cdk-nag#suppressing-a-rule
  */
@@ -21,8 +21,6 @@ interface Suppression {
   readonly reason: string;
   readonly applies_to?: (string | { readonly regex: string })[];
 }
-
-const BASIC_EXECUTION_ROLE = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
 
 /** StopExecution on `arn:...:execution:<this state machine's name>:*`. */
 const EXECUTIONS_OF_THIS_MACHINE = {
@@ -69,18 +67,13 @@ export function addNagSuppressions(scheduler: DynamicScheduler, props: DynamicSc
     reason: 'Resource "*" holds only the CloudWatch Logs log-delivery actions (CreateLogDelivery, GetLogDelivery, '
       + 'ListLogDeliveries, PutResourcePolicy, ...) and, with tracingEnabled, X-Ray\'s PutTraceSegments: those APIs accept no '
       + 'resource ARN (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html). "<plan function>:*" is the '
-      + 'plan function\'s versions and aliases, which CDK grants with lambda:InvokeFunction on the function.',
-    applies_to: ['Resource::*', { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:\\*$/' }],
+      + 'plan function\'s versions and aliases, which CDK grants with lambda:InvokeFunction on the function. With '
+      + 'encryptionKey, kms:ReEncrypt* and kms:GenerateDataKey* are CDK\'s encrypt/decrypt action groups on that one key.',
+    applies_to: ['Resource::*', { regex: '/^Resource::<[A-Za-z0-9]+\\.Arn>:\\*$/' }, ...(props.encryptionKey ? KMS_ACTION_GROUPS : [])],
   }]);
 
   for (const fn of functions) {
     const role = fn.role as iam.Role | undefined;
-    suppress(role, [{
-      id: 'AwsSolutions-IAM4',
-      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs (CreateLogGroup, '
-        + 'CreateLogStream, PutLogEvents); it is the Lambda default and grants no access to data.',
-      applies_to: [BASIC_EXECUTION_ROLE],
-    }]);
     const appliesTo: Suppression['applies_to'] = [];
     if (fn !== scheduler.planFunction) appliesTo.push(EXECUTIONS_OF_THIS_MACHINE);
     if (tracingEnabled) appliesTo.push('Resource::*');

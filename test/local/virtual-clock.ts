@@ -52,6 +52,7 @@
  * waits up to a year, and `aws-local-stepfunctions` implements `Wait` with one `setTimeout`, so the clock wraps
  * the fake `setTimeout` to split longer delays into chained timers. `clearTimeout` accepts the wrapped handles.
  */
+import type * as http from 'node:http';
 import * as FakeTimers from '@sinonjs/fake-timers';
 
 /** Largest delay Node's timers accept (2^31 - 1 ms). */
@@ -113,6 +114,7 @@ export class VirtualClock {
     if ((globalThis.setTimeout as any).clock) {
       throw new Error('Fake timers are already installed on globalThis (jest.useFakeTimers?)');
     }
+    trackHttpClientRequests();
     const clock = new VirtualClock(options);
     installed = clock;
     return clock;
@@ -361,4 +363,43 @@ export class VirtualClock {
   private assertInstalled(): void {
     if (this.uninstalled) throw new Error('VirtualClock was uninstalled');
   }
+}
+
+let httpTracked = false;
+
+/**
+ * Tracks every HTTP request made in this process (the handlers' AWS SDK calls to dynalite and the local endpoint)
+ * as in-flight `'io'`, from the moment the request is created until its response ends: the servers track only the
+ * time they serve a request, and under CPU load a request can spend several turns on the loopback socket, which
+ * must not pass for work blocked on a timer. Installed once per process and never removed, because the SDK keeps a
+ * reference to `http.request` once it has made its first request; it tracks only while a clock is installed.
+ */
+function trackHttpClientRequests(): void {
+  if (httpTracked) return;
+  httpTracked = true;
+  // The module object itself (an ES namespace import would be a frozen copy): the SDK reads `request` from it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeHttp: typeof http = require('node:http');
+  const original = nodeHttp.request;
+  const tracked = function (this: unknown, ...args: unknown[]): http.ClientRequest {
+    const request = (original as (...a: unknown[]) => http.ClientRequest).apply(this, args);
+    const end = VirtualClock.current()?.begin('http-client', 'io');
+    if (end) {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        end();
+      };
+      request.once('response', (response) => {
+        response.once('end', finish);
+        response.once('close', finish);
+        response.once('error', finish);
+      });
+      request.once('error', finish);
+      request.once('close', finish);
+    }
+    return request;
+  };
+  nodeHttp.request = tracked as typeof http.request;
 }
