@@ -85,6 +85,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/jest.setup.ts'],
       // The end-to-end scenarios run real servers and many virtual hours of schedules.
       testTimeout: 120_000,
     },
