@@ -1,3 +1,8 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { ENV } from '../../src/private/contract';
 
 /** The environment the construct gives the handlers, for handler unit tests. */
@@ -33,3 +38,22 @@ export function commandEvent(detailType: string, detail: unknown, overrides: Par
     detail,
   } as any;
 }
+
+/**
+ * The three AWS clients the handlers use, mocked (aws-sdk-client-mock), reset before each test, with the bus
+ * accepting every entry by default.
+ */
+export function mockAwsClients() {
+  const clients = { dynamo: mockClient(DynamoDBClient), sfn: mockClient(SFNClient), bus: mockClient(EventBridgeClient) };
+  beforeEach(() => {
+    clients.dynamo.reset();
+    clients.sfn.reset();
+    clients.bus.reset();
+    clients.bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  });
+  return clients;
+}
+
+/** DynamoDB's answer to a write whose condition failed, carrying the item it was checked against (if any). */
+export const conditionFailed = (item?: Record<string, unknown>) =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: item ? marshall(item) : undefined });

@@ -4,17 +4,14 @@
  * and never drops a command silently. Over 1,000 random details: anything at all, random objects, and structured
  * details that are valid or nearly so.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import * as fc from 'fast-check';
-import { commandEvent, useHandlerEnv } from './handler-env';
+import { commandEvent, mockAwsClients, useHandlerEnv } from './handler-env';
 import { handler } from '../../lambda/start';
 
-const dynamo = mockClient(DynamoDBClient);
-const sfn = mockClient(SFNClient);
-const bus = mockClient(EventBridgeClient);
+const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');

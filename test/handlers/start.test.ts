@@ -1,14 +1,11 @@
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ExecutionAlreadyExists, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { commandEvent, useHandlerEnv } from './handler-env';
+import { commandEvent, mockAwsClients, useHandlerEnv } from './handler-env';
 import { handler } from '../../lambda/start';
 
-const dynamo = mockClient(DynamoDBClient);
-const sfn = mockClient(SFNClient);
-const bus = mockClient(EventBridgeClient);
+const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');

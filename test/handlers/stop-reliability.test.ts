@@ -2,24 +2,19 @@
  * The stop handler under races and partial failures (aws-sdk-client-mock): a Start claimed between the Stop's two
  * conditional writes, and a retry after the first attempt failed once the Stop was recorded.
  */
-import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { commandEvent, useHandlerEnv } from './handler-env';
+import { commandEvent, conditionFailed, mockAwsClients, useHandlerEnv } from './handler-env';
 import { handler } from '../../lambda/stop';
 
-const dynamo = mockClient(DynamoDBClient);
-const sfn = mockClient(SFNClient);
-const bus = mockClient(EventBridgeClient);
+const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:Scheduler:run';
 const STOP_COMMAND = '2026-11-22T10:00:00.000Z#stop-1';
-const conditionFailed = (item?: Record<string, unknown>) =>
-  new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: item ? marshall(item) : undefined });
 const running = {
   id: 'a',
   status: 'RUNNING',

@@ -1,20 +1,15 @@
-import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ExecutionDoesNotExist, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ExecutionDoesNotExist, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { commandEvent, useHandlerEnv } from './handler-env';
+import { commandEvent, conditionFailed, mockAwsClients, useHandlerEnv } from './handler-env';
 import { handler } from '../../lambda/stop';
 
-const dynamo = mockClient(DynamoDBClient);
-const sfn = mockClient(SFNClient);
-const bus = mockClient(EventBridgeClient);
+const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:Scheduler:run';
-const conditionFailed = (item?: Record<string, unknown>) =>
-  new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: item ? marshall(item) : undefined });
 
 const running = {
   id: 'a',
