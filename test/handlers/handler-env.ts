@@ -57,3 +57,9 @@ export function mockAwsClients() {
 /** DynamoDB's answer to a write whose condition failed, carrying the item it was checked against (if any). */
 export const conditionFailed = (item?: Record<string, unknown>) =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: item ? marshall(item) : undefined });
+
+/** Handlers read the time with `new Date()`: fix it at `now` for each test (promises and I/O stay real). */
+export function useFakeClock(now: Date): void {
+  beforeEach(() => jest.useFakeTimers({ now, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+  afterEach(() => jest.useRealTimers());
+}

@@ -1,29 +1,24 @@
-import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { useHandlerEnv } from './handler-env';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
 import { computePlan, MachineState } from '../../lambda/machine-state';
 import { handler, PlanEvent } from '../../lambda/plan';
 import { ScheduleSpec } from '../../lambda/schedule-types';
 import { TICKS_PER_EXECUTION } from '../../src/private/contract';
 
-const dynamo = mockClient(DynamoDBClient);
-const sfn = mockClient(SFNClient);
+const { dynamo, sfn } = mockAwsClients();
 useHandlerEnv();
 
 const NOW = new Date('2026-01-01T01:40:00.000Z');
+useFakeClock(NOW);
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Scheduler';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:Scheduler:me';
 const spec: ScheduleSpec = { kind: 'every', expression: '1m', everyMs: 60_000, anchor: '2026-01-01T00:01:00.000Z', timezone: 'UTC' };
 
 beforeEach(() => {
-  jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-  dynamo.reset();
-  sfn.reset();
   dynamo.on(UpdateItemCommand).resolves({});
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'next', startDate: NOW });
 });
-afterEach(() => jest.useRealTimers());
 
 /** A state whose last plan emitted 100 ticks, 00:01 to 01:40. */
 function stateAfterBatch(overrides: Partial<MachineState> = {}): MachineState {
@@ -48,7 +43,7 @@ test('plans the next batch after the emitted one and records progress conditiona
 });
 
 test('ends quietly when the run is no longer this execution\'s (stopped or replaced)', async () => {
-  dynamo.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+  dynamo.on(UpdateItemCommand).rejects(conditionFailed());
   const next = await handler(event(stateAfterBatch()));
   expect(next.plan).toEqual({ action: 'end' });
   expect(sfn.calls()).toHaveLength(0);
@@ -85,7 +80,7 @@ test('hands over before the execution\'s one-year limit', async () => {
 });
 
 test('does not start the next execution when the hand-over write finds the run gone', async () => {
-  dynamo.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+  dynamo.on(UpdateItemCommand).rejects(conditionFailed());
   const state = stateAfterBatch();
   await handler(event({ ...state, cursor: { ...state.cursor, executionTicks: TICKS_PER_EXECUTION } }));
   expect(sfn.calls()).toHaveLength(0);

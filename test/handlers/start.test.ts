@@ -2,27 +2,22 @@ import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, Update
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ExecutionAlreadyExists, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { commandEvent, mockAwsClients, useHandlerEnv } from './handler-env';
+import { commandEvent, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
 import { handler } from '../../lambda/start';
 
 const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
+useFakeClock(NOW);
 const OLD_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:Scheduler:old';
 
 beforeEach(() => {
-  jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-  dynamo.reset();
-  sfn.reset();
-  bus.reset();
-  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   dynamo.on(PutItemCommand).resolves({});
   dynamo.on(UpdateItemCommand).resolves({});
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: NOW });
   sfn.on(StopExecutionCommand).resolves({ stopDate: NOW });
 });
-afterEach(() => jest.useRealTimers());
 
 /** The item as the re-read after StartExecution sees it. */
 function currentItemIs(item: Record<string, unknown> | undefined) {

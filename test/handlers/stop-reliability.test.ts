@@ -6,13 +6,14 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { commandEvent, conditionFailed, mockAwsClients, useHandlerEnv } from './handler-env';
+import { commandEvent, conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
 import { handler } from '../../lambda/stop';
 
 const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
+useFakeClock(NOW);
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:Scheduler:run';
 const STOP_COMMAND = '2026-11-22T10:00:00.000Z#stop-1';
 const running = {
@@ -26,14 +27,8 @@ const running = {
 };
 
 beforeEach(() => {
-  jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-  dynamo.reset();
-  sfn.reset();
-  bus.reset();
-  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   sfn.on(StopExecutionCommand).resolves({ stopDate: NOW });
 });
-afterEach(() => jest.useRealTimers());
 
 const stoppedEvents = () => bus.commandCalls(PutEventsCommand)
   .flatMap((call) => call.args[0].input.Entries ?? [])
