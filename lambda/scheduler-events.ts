@@ -1,6 +1,8 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeEvent } from 'aws-lambda';
 import { eventBridge } from './aws-clients';
-import { HandlerConfig } from './handler-config';
+import { HandlerConfig, log } from './handler-config';
+import { DETAIL_TYPE } from '../src/private/contract';
 
 /** Largest `received` echoed back in a `Schedule Rejected` event (PutEvents entries are limited to 256 KB). */
 export const MAX_ECHO_BYTES = 16 * 1024;
@@ -32,4 +34,21 @@ export function echo(received: unknown): unknown {
   if (text === undefined) return null;
   const bytes = Buffer.byteLength(text, 'utf8');
   return bytes <= MAX_ECHO_BYTES ? received : { truncated: true, bytes, prefix: text.slice(0, 1024) };
+}
+
+/** Emit `Schedule Rejected` for an invalid Start or Stop: one error per problem, and what was received. */
+export async function reject(
+  config: HandlerConfig,
+  command: string,
+  event: EventBridgeEvent<string, unknown>,
+  rejected: { readonly id?: string; readonly errors: readonly unknown[] },
+): Promise<void> {
+  log('INFO', `Rejected a ${command}`, { eventId: event.id, id: rejected.id, errors: rejected.errors });
+  await emit(config, DETAIL_TYPE.REJECTED, {
+    ...(rejected.id !== undefined ? { id: rejected.id } : {}),
+    command,
+    errors: rejected.errors,
+    received: echo(event.detail),
+    eventId: event.id,
+  });
 }

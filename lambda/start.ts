@@ -4,7 +4,7 @@ import { handlerConfig, log } from './handler-config';
 import { batchAfterOf, computePlan, MachineState, nextAtOf } from './machine-state';
 import { parseStartDetail } from './schedule-spec';
 import { claimRun, commandKey, getSchedule } from './schedule-store';
-import { echo, emit } from './scheduler-events';
+import { reject } from './scheduler-events';
 import { startExecution } from './start-execution';
 import { stopExecution } from './stop-execution';
 import { DETAIL_TYPE, MAX_EXECUTION_AGE_MS, PLAN_ACTION, STATUS } from '../src/private/contract';
@@ -23,14 +23,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   const now = new Date();
   const parsed = parseStartDetail(event.detail, now);
   if (!parsed.ok) {
-    log('INFO', 'Rejected a Start', { eventId: event.id, id: parsed.id, errors: parsed.errors });
-    await emit(config, DETAIL_TYPE.REJECTED, {
-      ...(parsed.id !== undefined ? { id: parsed.id } : {}),
-      command: DETAIL_TYPE.START,
-      errors: parsed.errors,
-      received: echo(event.detail),
-      eventId: event.id,
-    });
+    await reject(config, DETAIL_TYPE.START, event, parsed);
     return;
   }
 

@@ -3,7 +3,7 @@ import { HandlerConfig, handlerConfig, log } from './handler-config';
 import { countOccurrences } from './occurrences';
 import { parseStopDetail } from './schedule-spec';
 import { applyStop, commandKey, recordStopReported, ScheduleItem } from './schedule-store';
-import { echo, emit } from './scheduler-events';
+import { emit, reject } from './scheduler-events';
 import { stopExecution } from './stop-execution';
 import { DETAIL_TYPE, STATUS } from '../src/private/contract';
 
@@ -19,14 +19,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   }
   const parsed = parseStopDetail(event.detail);
   if (!parsed.ok) {
-    log('INFO', 'Rejected a Stop', { eventId: event.id, errors: parsed.errors });
-    await emit(config, DETAIL_TYPE.REJECTED, {
-      ...(parsed.id !== undefined ? { id: parsed.id } : {}),
-      command: DETAIL_TYPE.STOP,
-      errors: parsed.errors,
-      received: echo(event.detail),
-      eventId: event.id,
-    });
+    await reject(config, DETAIL_TYPE.STOP, event, parsed);
     return;
   }
 

@@ -88,51 +88,33 @@ export async function createRuntime(design: Design, now: Date): Promise<BenchRun
 
 async function createOurs(now: Date): Promise<BenchRuntime> {
   const local = await LocalScheduler.create({ props: { tickSource: OUR_TICK_SOURCE }, now });
-  const lambdaMillis: number[] = [];
-  timeInvocations(local.functions, lambdaMillis);
-  return {
-    design: 'ours',
-    clock: local.clock,
-    lambdaMillis,
-    start: (details) => putStarts(local.bus, local.clock, details, local.eventBusName),
-    counters: () => {
-      const stats = local.stats();
-      const table = local.dynamo.stats(local.tableName);
-      const { ticks, emitted } = countEvents(local.bus, OUR_TICK_SOURCE);
-      return {
-        ticks,
-        stateTransitions: stats.stateTransitions,
-        lambdaInvocations: stats.lambdaInvocations,
-        dynamoWrites: table.writes + table.conditionalCheckFailures,
-        dynamoReads: table.reads,
-        executions: stats.executionsStarted,
-        putEventsEntries: emitted,
-      };
-    },
-    maxHistoryEventsPerExecution: () => local.stats().maxHistoryEventsPerExecution,
-    runningExecutions: () => local.stepFunctions.stats().running,
-    close: () => local.close(),
-  };
+  return runtimeOf('ours', local.stack, OUR_TICK_SOURCE, local.eventBusName);
 }
 
 async function createBaseline(now: Date): Promise<BenchRuntime> {
   const app = new App({ context: localAppContext });
   const template = Template.fromStack(new BaselineStack(app, 'BaselineStack')).toJSON();
   const local = await LocalStack.create(template, { stackName: 'BaselineStack', now });
+  return runtimeOf('baseline', local, BASELINE_TICK_SOURCE);
+}
+
+/** Both designs run on a LocalStack: the same counters, read the same way. */
+function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventBusName?: string): BenchRuntime {
   const lambdaMillis: number[] = [];
   timeInvocations(local.functions, lambdaMillis);
   return {
-    design: 'baseline',
+    design,
     clock: local.clock,
     lambdaMillis,
-    start: (details) => putStarts(local.bus, local.clock, details),
+    start: (details) => putStarts(local.bus, local.clock, details, eventBusName),
     counters: () => {
       const stats = local.stats();
-      const { ticks, emitted } = countEvents(local.bus, BASELINE_TICK_SOURCE);
+      const { ticks, emitted } = countEvents(local.bus, tickSource);
       return {
         ticks,
         stateTransitions: stats.stateTransitions,
         lambdaInvocations: stats.lambdaInvocations,
+        // Failed conditional writes are billed as writes too.
         dynamoWrites: stats.dynamoWrites + stats.dynamoConditionalCheckFailures,
         dynamoReads: stats.dynamoReads,
         executions: stats.executionsStarted,
