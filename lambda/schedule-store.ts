@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { dynamodb } from './aws-clients';
+import { dynamodb } from './dynamodb-client';
 import { log } from './handler-config';
 import { ScheduleSpec } from './schedule-types';
 import { STATUS, TTL_ATTRIBUTE } from '../src/private/contract';

@@ -1,6 +1,6 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { eventBridge } from './aws-clients';
+import { eventBridge } from './eventbridge-client';
 import { HandlerConfig, log } from './handler-config';
 import { DETAIL_TYPE } from '../src/private/contract';
 

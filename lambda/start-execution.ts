@@ -1,5 +1,5 @@
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { stepFunctions } from './aws-clients';
+import { stepFunctions } from './sfn-client';
 
 /**
  * Start an execution by its deterministic name. A redelivered command or a retried plan step may

@@ -1,5 +1,5 @@
 import { ExecutionDoesNotExist, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { stepFunctions } from './aws-clients';
+import { stepFunctions } from './sfn-client';
 
 /**
  * Stop an execution. Idempotent: an execution that already ended or never started is not an error,
