@@ -9,7 +9,7 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { LocalScheduler } from '../local';
-import { applyAwsEnvironment, awsEnvironment, sharedAwsEndpoint } from '../local/aws-endpoint';
+import { applyAwsEnvironment, AwsError, awsEnvironment, sharedAwsEndpoint } from '../local/aws-endpoint';
 import { DynamoDbOperation, sharedDynamoDb } from '../local/dynamodb-local';
 import { VirtualClock } from '../local/virtual-clock';
 
@@ -143,4 +143,23 @@ describe('LocalScheduler fault hooks and fidelity', () => {
     expect(names).toHaveLength(1);
     expect(local.executions()).toHaveLength(2);
   });
+});
+
+test('GIVEN a runtime closed with faults still armed on the shared AWS endpoint WHEN the next runtime starts THEN none of them leaks into it', async () => {
+  const first = await LocalScheduler.create({ now: new Date('2026-05-04T08:00:00Z') });
+  first.endpoint.injectFault('sfn:StartExecution', new AwsError('ThrottlingException', 'Rate exceeded', 400), 50);
+  first.endpoint.intercept('events:PutEvents', async () => {
+    throw new AwsError('InternalException', 'intercepted', 500);
+  });
+  await first.close();
+
+  const second = await LocalScheduler.create({ now: new Date('2026-05-04T08:00:00Z') });
+  try {
+    await second.put({ source: 'my.app', detailType: 'Schedule Start', detail: { id: 'clean', duration: '1m' } });
+    await second.advanceBy(2 * 60_000);
+    expect(second.ticks('clean')).toHaveLength(1);
+    expect(second.endpoint.calls().filter((c) => c.errorType)).toEqual([]);
+  } finally {
+    await second.close();
+  }
 });

@@ -15,8 +15,6 @@ beforeEach(async () => {
   local = await LocalScheduler.create({ now: T0 });
 });
 afterEach(async () => {
-  // The local AWS endpoint is shared by every runtime in this process: its faults must not outlive a test.
-  local?.endpoint.clearFaults();
   await local?.close();
 });
 

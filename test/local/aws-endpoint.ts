@@ -131,6 +131,12 @@ export class LocalAwsEndpoint {
     this.faults.clear();
   }
 
+  /** Removes every fault and interception: the endpoint is shared by the process, so each runtime leaves it clean. */
+  public reset(): void {
+    this.faults.clear();
+    this.hooks.clear();
+  }
+
   /**
    * Wraps every call of `target` ('sfn:StartExecution', 'events:PutEvents') in `hook` (replacing an earlier one);
    * returns a function that removes it.

@@ -157,6 +157,8 @@ export class LocalStack {
     this.stepFunctions.stopAll();
     await this.clock.settle().catch(() => undefined);
     this.restoreRoute?.();
+    // The endpoint outlives this runtime (one per process): no fault or interception may leak into the next one.
+    this.endpoint.reset();
     this.clock.uninstall();
     this.restoreEnv();
     for (const name of this.tableNames) await this.dynamo.deleteTable(name).catch(() => undefined);
