@@ -74,12 +74,15 @@ test.each([
   ['twice (the SDK retries)', 2, 0],
   ['six times (the SDK gives up after 5 attempts, the state machine retries the plan step)', 6, 1],
 ])('GIVEN the hand-over\'s StartExecution is throttled %s THEN the run continues in the next execution with every tick once', async (_name, times, planErrors) => {
-  await start({ id: 'h', every: '1s', limit: 2_000 });
-  await local.advanceBy(1_799 * SECOND);
+  // 30 s apart: the SDK's and the state machine's jittered back-offs add up to 18 s at worst, so no occurrence
+  // falls into the missed-occurrence window and every tick is due after the hand-over completes.
+  const interval = 30 * SECOND;
+  await start({ id: 'h', every: '30s', limit: 2_000 });
+  await local.advanceBy(1_799 * interval);
   local.endpoint.injectFault('sfn:StartExecution', throttling(), times);
-  await local.advanceBy(210 * SECOND);
+  await local.advanceBy(210 * interval);
 
-  expectExactlyOnce('h', 2_000, new Date(T0.getTime() + SECOND), SECOND, 10 * SECOND);
+  expectExactlyOnce('h', 2_000, new Date(T0.getTime() + interval), interval, 10 * SECOND);
   expect(planFunction().errors).toBe(planErrors);
   expect(local.executions().map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
   expect(await local.item('h')).toMatchObject({ status: 'COMPLETED', ticks: 2_000, generation: 1 });
