@@ -26,6 +26,7 @@
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { processSingleton } from './process-singleton';
 import { VirtualClock } from './virtual-clock';
 
 export class AwsError extends Error {
@@ -219,22 +220,16 @@ export class LocalAwsEndpoint {
   }
 }
 
-let shared: Promise<LocalAwsEndpoint> | undefined;
+const shared = processSingleton(() => LocalAwsEndpoint.start());
 
 /** The process-wide endpoint (started on first use). */
 export function sharedAwsEndpoint(): Promise<LocalAwsEndpoint> {
-  if (!shared) {
-    shared = LocalAwsEndpoint.start();
-    shared.catch(() => { shared = undefined; });
-  }
-  return shared;
+  return shared.get();
 }
 
 /** Closes the process-wide endpoint, if started (call it in `afterAll`). */
 export async function closeSharedAwsEndpoint(): Promise<void> {
-  const s = shared;
-  shared = undefined;
-  if (s) await (await s).close();
+  await shared.close();
 }
 
 /**

@@ -33,6 +33,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { processSingleton } from './process-singleton';
 import { VirtualClock } from './virtual-clock';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -340,20 +341,14 @@ function marshallKey(key: Record<string, any>): Record<string, any> {
     typeof v === 'number' ? { N: String(v) } : Buffer.isBuffer(v) ? { B: v.toString('base64') } : { S: String(v) }]));
 }
 
-let shared: Promise<DynamoDbLocal> | undefined;
+const shared = processSingleton(() => DynamoDbLocal.start());
 
 /** The process-wide dynalite (started on first use). */
 export function sharedDynamoDb(): Promise<DynamoDbLocal> {
-  if (!shared) {
-    shared = DynamoDbLocal.start();
-    shared.catch(() => { shared = undefined; });
-  }
-  return shared;
+  return shared.get();
 }
 
 /** Closes the process-wide dynalite, if started (call it in `afterAll`). */
 export async function closeSharedDynamoDb(): Promise<void> {
-  const s = shared;
-  shared = undefined;
-  if (s) await (await s).close();
+  await shared.close();
 }
