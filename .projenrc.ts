@@ -6,7 +6,7 @@ import { awscdk, javascript, JsonFile } from 'projen';
  */
 const CDK_VERSION = '2.245.0';
 
-/** Lambda handlers bundled at build time into assets/lambda/<name>/index.js (shipped in the npm package). */
+/** Lambda handlers bundled at build time into assets/lambda/handlers/<name>/index.js (shipped in the npm package). */
 const HANDLERS = ['start', 'stop', 'plan'];
 
 const project = new awscdk.AwsCdkConstructLibrary({
@@ -26,7 +26,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // The type-check config for lambda/ and test/ lives at the top level.
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['lambda/**/*.ts'],
+    include: ['lambda/**/*.ts', 'cli/**/*.ts', 'local/**/*.ts', 'bench/**/*.ts'],
     compilerOptions: {},
   },
 
@@ -77,7 +77,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['lambda', 'test', 'build-tools', 'projenrc'],
+    devdirs: ['lambda', 'cli', 'local', 'bench', 'test', 'projenrc'],
   },
 
   jestOptions: {
@@ -91,16 +91,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/assets/', '/.bench/', '/cdk.out/', '*.snapshot/asset.*'],
+  // integ-runner writes the bundled assets beside each snapshot; they are rebuilt by every run.
+  gitignore: ['/assets/', '/.bench/', '/cdk.out/', '**/*.snapshot/asset.*'],
 });
 
-for (const pattern of ['/lambda/', '/test/', '/.ci/', '/.bench/', '/tsconfig.dev.json', '/cdk.out/']) {
+for (const pattern of ['/lambda/', '/cli/', '/local/', '/bench/', '/test/', '/.ci/', '/.bench/', '/tsconfig.dev.json', '/cdk.out/']) {
   project.addPackageIgnore(pattern);
 }
 
 // ---- Handler bundles ------------------------------------------------------------------------
 for (const name of HANDLERS) {
-  project.bundler.addBundle(`./lambda/${name}.ts`, {
+  project.bundler.addBundle(`./lambda/handlers/${name}.ts`, {
     platform: 'node',
     // Lambda runs Node.js 24; target 20 keeps the bundles loadable by the local runtime too.
     target: 'node20',
@@ -113,7 +114,7 @@ for (const name of HANDLERS) {
 
 // The handlers' validation, loaded by ScheduleEvents (lib/) at run time: the package keeps no runtime
 // dependencies and src/ never imports lambda/. Consumers' CDK apps may run on older Node.js than Lambda.
-project.bundler.addBundle('./lambda/validate.ts', {
+project.bundler.addBundle('./lambda/handlers/validate.ts', {
   platform: 'node',
   target: 'node18',
   minify: true,
@@ -122,8 +123,8 @@ project.bundler.addBundle('./lambda/validate.ts', {
 });
 
 // The command line (`npx cdk-dynamic-scheduler preview ...`), shipped as the package's bin.
-const CLI_BUNDLE = 'assets/lambda/cli/index.js';
-project.bundler.addBundle('./lambda/cli.ts', {
+const CLI_BUNDLE = 'assets/cli/preview/index.js';
+project.bundler.addBundle('./cli/preview.ts', {
   platform: 'node',
   target: 'node18',
   minify: true,
@@ -135,16 +136,16 @@ project.bundler.addBundle('./lambda/cli.ts', {
 project.addBins({ 'cdk-dynamic-scheduler': CLI_BUNDLE });
 
 // ESLint's projectService looks for the nearest tsconfig.json; the root one is jsii's (src/ only).
-for (const dir of ['lambda', 'test']) {
+for (const dir of ['lambda', 'cli', 'local', 'bench', 'test']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
-    obj: { extends: '../tsconfig.dev.json', include: ['**/*.ts', '../src/**/*.ts', '../lambda/**/*.ts'] },
+    obj: { extends: '../tsconfig.dev.json', include: ['**/*.ts', '../src/**/*.ts', '../lambda/**/*.ts', '../local/**/*.ts'] },
     marker: false,
   });
 }
 
 // lambda/ and test/ are type-checked, since esbuild and ts-jest transpile without full checks.
 project.addTask('typecheck', {
-  description: 'Type-check handlers, tests and the local runtime',
+  description: 'Type-check the handlers, the CLI, the local runtime, the benchmark and the tests',
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
 project.testTask.prependSpawn(project.tasks.tryFind('typecheck')!);
@@ -191,11 +192,11 @@ const demo = project.addTask('demo', {
   description: 'Run the synthesized scheduler locally under a virtual clock and print a timeline',
 });
 demo.spawn(project.tasks.tryFind('bundle')!);
-demo.exec(`${tsNode} test/demo/run-demo.ts`);
+demo.exec(`${tsNode} local/demo/run-demo.ts`);
 const bench = project.addTask('bench', {
   description: 'Benchmark cost, precision and cold start on the local runtime (BENCH_QUICK=1 for a short run)',
 });
 bench.spawn(project.tasks.tryFind('bundle')!);
-bench.exec(`${tsNode} test/bench/run-bench.ts`);
+bench.exec(`${tsNode} bench/run-bench.ts`);
 
 project.synth();

@@ -15,7 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SchedulerAlarms, SchedulerAlarmsOptions } from './alarms';
 import { ScheduleEventRuleOptions } from './on-tick-options';
-import { DETAIL_TYPE, ENV, PARTITION_KEY, TTL_ATTRIBUTE } from './private/contract';
+import { DETAIL_TYPE, ENV, PARTITION_KEY, TTL_ATTRIBUTE } from './contract';
 import { addNagSuppressions } from './private/nag-suppressions';
 import { schedulerDefinition } from './private/scheduler-state-machine';
 import { ScheduleEventType } from './schedule-event-type';
@@ -416,9 +416,9 @@ export class DynamicScheduler extends Construct {
   }
 }
 
-/** The pre-built bundle of a handler, shipped in the package's assets/lambda/ (built by `npx projen bundle`). */
+/** The pre-built bundle of a handler, shipped in the package's assets/lambda/handlers/ (built by `npx projen bundle`). */
 function handlerBundle(name: string): string {
-  const dir = path.join(__dirname, '..', 'assets', 'lambda', name);
+  const dir = path.join(__dirname, '..', 'assets', 'lambda', 'handlers', name);
   if (!fs.existsSync(path.join(dir, 'index.js'))) {
     throw new Error(`The ${name} handler bundle is missing at ${dir}; run "npx projen bundle" (or "npx projen build") first`);
   }

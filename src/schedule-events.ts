@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Token } from 'aws-cdk-lib';
-import { DETAIL_TYPE } from './private/contract';
-import { ScheduleValidator } from './private/schedule-validator';
+import { DETAIL_TYPE, ScheduleValidator } from './contract';
 
 /** The `source` of commands built by {@link ScheduleEvents} when none is given. */
 const DEFAULT_COMMAND_SOURCE = 'cdk-dynamic-scheduler.client';
@@ -235,12 +234,12 @@ function commandEntry(detailType: string, detail: object, options: ScheduleComma
 let loaded: ScheduleValidator | undefined;
 
 /**
- * The handlers' validation, pre-bundled with the package (assets/lambda/validate, built from lambda/validate.ts):
+ * The handlers' validation, pre-bundled with the package (assets/lambda/handlers/validate, built from lambda/handlers/validate.ts):
  * the package has no runtime dependencies, and src/ never imports lambda/.
  */
 function validator(): ScheduleValidator {
   if (!loaded) {
-    const bundle = path.join(__dirname, '..', 'assets', 'lambda', 'validate', 'index.js');
+    const bundle = path.join(__dirname, '..', 'assets', 'lambda', 'handlers', 'validate', 'index.js');
     if (!fs.existsSync(bundle)) {
       throw new Error(`The validation bundle is missing at ${bundle}; run "npx projen bundle" (or "npx projen build") first`);
     }

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { DynamicScheduler, DynamicSchedulerProps, ScheduleEventType } from '../src';
-import { DETAIL_TYPE } from '../src/private/contract';
+import { DETAIL_TYPE } from '../src/contract';
 
 function synth(props: DynamicSchedulerProps = {}, withBus = true) {
   const app = new App();
@@ -355,7 +355,14 @@ describe('state machine definition', () => {
       'executionStartTime.$': '$$.Execution.StartTime',
       'stateMachineArn.$': '$$.StateMachine.Id',
     });
-    expect(definition.States.Route.Default).toBe('Plan');
+  });
+
+  test('every plan action is routed by name, and an unknown one fails the execution', () => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    const routes = Object.fromEntries(definition.States.Route.Choices.map((choice: any) => [choice.StringEquals, choice.Next]));
+    expect(routes).toEqual({ emit: 'EmitTicks', sleep: 'Sleep', complete: 'EmitCompleted', end: 'Done', check: 'Plan' });
+    expect(definition.States[definition.States.Route.Default]).toMatchObject({ Type: 'Fail', Error: 'UnknownPlanAction' });
   });
 });
 

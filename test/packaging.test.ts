@@ -34,7 +34,7 @@ function newestMtime(dir: string): number {
 function ensureBuilt(): void {
   const run = (command: string, ...args: string[]) => execFileSync(command, args, { cwd: ROOT, stdio: 'pipe' });
   const bundles = bundleOutfiles().map((file) => path.join(ROOT, file));
-  const newestHandlerSource = Math.max(newestMtime(path.join(ROOT, 'lambda')), newestMtime(path.join(ROOT, 'src', 'private')));
+  const newestHandlerSource = Math.max(newestMtime(path.join(ROOT, 'lambda')), newestMtime(path.join(ROOT, 'src', 'contract')));
   if (bundles.some((file) => !fs.existsSync(file) || fs.statSync(file).mtimeMs < newestHandlerSource)) {
     run('npx', 'projen', 'bundle');
   }
@@ -88,7 +88,10 @@ describe('the packed file list', () => {
   test('has every bundle the build makes: the handlers, the validation and the CLI', () => {
     const outfiles = bundleOutfiles();
 
-    expect(outfiles).toEqual(expect.arrayContaining(['start', 'stop', 'plan', 'validate', 'cli'].map((name) => `assets/lambda/${name}/index.js`)));
+    expect(outfiles).toEqual(expect.arrayContaining([
+      ...['start', 'stop', 'plan', 'validate'].map((name) => `assets/lambda/handlers/${name}/index.js`),
+      'assets/cli/preview/index.js',
+    ]));
     expect(files).toEqual(expect.arrayContaining(outfiles));
   });
 
@@ -117,7 +120,7 @@ describe('package.json', () => {
   });
 
   test('the bin is the packed CLI bundle', () => {
-    expect(PACKAGE_JSON.bin).toEqual({ 'cdk-dynamic-scheduler': 'assets/lambda/cli/index.js' });
+    expect(PACKAGE_JSON.bin).toEqual({ 'cdk-dynamic-scheduler': 'assets/cli/preview/index.js' });
     expect(files).toContain(PACKAGE_JSON.bin['cdk-dynamic-scheduler']);
   });
 

@@ -4,9 +4,9 @@ import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk
 import { App, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { mockClient } from 'aws-sdk-client-mock';
-import { commandEvent, useHandlerEnv } from './handlers/handler-env';
-import { handler as startHandler } from '../lambda/start';
-import { handler as stopHandler } from '../lambda/stop';
+import { commandEvent, useHandlerEnv } from './lambda/handlers/handler-env';
+import { handler as startHandler } from '../lambda/handlers/start';
+import { handler as stopHandler } from '../lambda/handlers/stop';
 import { ScheduleEvents, ScheduleStartOptions } from '../src';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { DETAIL_TYPE, PLAN_ACTION, STATUS } from './contract';
+import { DETAIL_TYPE, MACHINE_PATH, PLAN_ACTION, STATUS } from '../contract';
 
 export interface SchedulerDefinitionProps {
   readonly eventBus: events.IEventBus;
@@ -54,7 +54,7 @@ const backoff = (maxAttempts: number): sfn.RetryProps => ({
  *                                    ├─ sleep ────▶ Sleep ─▶ Plan
  *                                    ├─ complete ─▶ EmitCompleted ─▶ Done
  *                                    ├─ end ──────▶ Done
- *                                    └─ (check) ──▶ Plan
+ *                                    └─ check ────▶ Plan
  * ```
  */
 export function schedulerDefinition(scope: Construct, props: SchedulerDefinitionProps): sfn.IChainable {
@@ -72,14 +72,14 @@ export function schedulerDefinition(scope: Construct, props: SchedulerDefinition
   // ---- failure path: mark the run failed (only if it is still this run) and tell subscribers
   const markFailed = new tasks.DynamoUpdateItem(scope, 'MarkFailed', {
     table: props.table,
-    key: { id: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.id')) },
+    key: { id: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(MACHINE_PATH.id)) },
     updateExpression: 'SET #status = :failed, reason = :reason, updatedAt = :now, finishedAt = :now REMOVE nextAt',
     conditionExpression: 'runId = :runId AND #status = :running',
     expressionAttributeNames: { '#status': 'status' },
     expressionAttributeValues: {
       ':failed': tasks.DynamoAttributeValue.fromString(STATUS.FAILED),
       ':running': tasks.DynamoAttributeValue.fromString(STATUS.RUNNING),
-      ':runId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
+      ':runId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(MACHINE_PATH.runId)),
       ':reason': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
       ':now': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
     },
@@ -90,8 +90,8 @@ export function schedulerDefinition(scope: Construct, props: SchedulerDefinition
     ...backoff(6),
   });
   const emitFailed = putEvent('EmitFailed', DETAIL_TYPE.FAILED, sfn.TaskInput.fromObject({
-    id: sfn.JsonPath.stringAt('$.id'),
-    runId: sfn.JsonPath.stringAt('$.runId'),
+    id: sfn.JsonPath.stringAt(MACHINE_PATH.id),
+    runId: sfn.JsonPath.stringAt(MACHINE_PATH.runId),
     error: sfn.JsonPath.stringAt('$.failure.Error'),
     cause: sfn.JsonPath.stringAt('$.failure.Cause'),
   }));
@@ -104,19 +104,19 @@ export function schedulerDefinition(scope: Construct, props: SchedulerDefinition
   const onFailure = (state: sfn.TaskStateBase | sfn.Map) => state.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   // ---- the tick loop
-  const waitForTick = new sfn.Wait(scope, 'WaitForTick', { time: sfn.WaitTime.timestampPath('$.tick.scheduledAt') });
+  const waitForTick = new sfn.Wait(scope, 'WaitForTick', { time: sfn.WaitTime.timestampPath(MACHINE_PATH.tickScheduledAt) });
   const emitTick = putEvent(
     'EmitTick',
     DETAIL_TYPE.TICK,
-    sfn.TaskInput.fromJsonPathAt(sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.common'), sfn.JsonPath.objectAt('$.tick'))),
+    sfn.TaskInput.fromJsonPathAt(sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt(MACHINE_PATH.common), sfn.JsonPath.objectAt('$.tick'))),
     // Keep the Map's collected result tiny: a number per tick, never the payload.
-    '$.tick.sequence',
+    MACHINE_PATH.tickSequence,
   );
   const emitTicks = new sfn.Map(scope, 'EmitTicks', {
-    itemsPath: '$.plan.ticks',
+    itemsPath: MACHINE_PATH.planTicks,
     itemSelector: {
       tick: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
-      common: sfn.JsonPath.objectAt('$.common'),
+      common: sfn.JsonPath.objectAt(MACHINE_PATH.common),
     },
     maxConcurrency: 1,
     resultPath: sfn.JsonPath.DISCARD,
@@ -138,26 +138,28 @@ export function schedulerDefinition(scope: Construct, props: SchedulerDefinition
   plan.addRetry({ errors: LAMBDA_TRANSIENT, ...backoff(8) });
   onFailure(plan);
 
-  const sleep = new sfn.Wait(scope, 'Sleep', { time: sfn.WaitTime.timestampPath('$.plan.wakeAt') });
-  const emitCompleted = putEvent('EmitCompleted', DETAIL_TYPE.COMPLETED, sfn.TaskInput.fromJsonPathAt('$.plan.completed'));
+  const sleep = new sfn.Wait(scope, 'Sleep', { time: sfn.WaitTime.timestampPath(MACHINE_PATH.planWakeAt) });
+  const emitCompleted = putEvent('EmitCompleted', DETAIL_TYPE.COMPLETED, sfn.TaskInput.fromJsonPathAt(MACHINE_PATH.planCompleted));
   onFailure(emitCompleted);
   const done = new sfn.Succeed(scope, 'Done');
 
   const route = new sfn.Choice(scope, 'Route')
-    .when(sfn.Condition.stringEquals('$.plan.action', PLAN_ACTION.EMIT), emitTicks)
-    .when(sfn.Condition.stringEquals('$.plan.action', PLAN_ACTION.SLEEP), sleep)
-    .when(sfn.Condition.stringEquals('$.plan.action', PLAN_ACTION.COMPLETE), emitCompleted)
-    .when(sfn.Condition.stringEquals('$.plan.action', PLAN_ACTION.END), done)
-    .otherwise(plan);
+    .when(sfn.Condition.stringEquals(MACHINE_PATH.planAction, PLAN_ACTION.EMIT), emitTicks)
+    .when(sfn.Condition.stringEquals(MACHINE_PATH.planAction, PLAN_ACTION.SLEEP), sleep)
+    .when(sfn.Condition.stringEquals(MACHINE_PATH.planAction, PLAN_ACTION.COMPLETE), emitCompleted)
+    .when(sfn.Condition.stringEquals(MACHINE_PATH.planAction, PLAN_ACTION.END), done)
+    .when(sfn.Condition.stringEquals(MACHINE_PATH.planAction, PLAN_ACTION.CHECK), plan)
+    // Every action the plan step returns is routed above; anything else is a bug, and failing says so.
+    .otherwise(new sfn.Fail(scope, 'UnknownPlanAction', { error: 'UnknownPlanAction', causePath: MACHINE_PATH.planAction }));
   emitTicks.next(plan);
   sleep.next(plan);
   plan.next(route);
   emitCompleted.next(done);
 
-  const emitStarted = putEvent('EmitStarted', DETAIL_TYPE.STARTED, sfn.TaskInput.fromJsonPathAt('$.started'));
+  const emitStarted = putEvent('EmitStarted', DETAIL_TYPE.STARTED, sfn.TaskInput.fromJsonPathAt(MACHINE_PATH.started));
   onFailure(emitStarted);
   emitStarted.next(route);
   return new sfn.Choice(scope, 'Announce')
-    .when(sfn.Condition.isPresent('$.started'), emitStarted)
+    .when(sfn.Condition.isPresent(MACHINE_PATH.started), emitStarted)
     .otherwise(route);
 }

@@ -3,7 +3,7 @@
  * changes: no item, no execution, no tick. (A detail that is not a JSON object never reaches the scheduler:
  * EventBridge refuses it; the start handler's own check is covered by test/handlers/start-property.test.ts.)
  */
-import { LocalScheduler } from '../local';
+import { LocalScheduler } from '../../local/src';
 
 const MINUTE = 60_000;
 const T0 = new Date('2026-05-04T08:00:00Z');

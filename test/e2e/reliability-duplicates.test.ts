@@ -2,7 +2,7 @@
  * Reliability: EventBridge delivers at least once. A Start redelivered with the same event id (once later, or ten
  * times at once) makes one run, one execution and one `Schedule Started`, and the ticks are those of a single delivery.
  */
-import { LocalScheduler } from '../local';
+import { LocalScheduler } from '../../local/src';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

@@ -3,8 +3,8 @@
  * retries lands in the dead-letter queue with the original event; an execution that fails after its retries marks
  * the item FAILED and emits `Schedule Failed` with the reason.
  */
-import { LocalScheduler } from '../local';
-import { AwsError } from '../local/aws-endpoint';
+import { LocalScheduler } from '../../local/src';
+import { AwsError } from '../../local/src/aws-endpoint';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

@@ -8,10 +8,10 @@
  * - Lambda, bus and endpoint faults and hooks.
  */
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { LocalScheduler } from '../local';
-import { applyAwsEnvironment, AwsError, awsEnvironment, sharedAwsEndpoint } from '../local/aws-endpoint';
-import { DynamoDbOperation, sharedDynamoDb } from '../local/dynamodb-local';
-import { VirtualClock } from '../local/virtual-clock';
+import { LocalScheduler } from '../../local/src';
+import { applyAwsEnvironment, AwsError, awsEnvironment, sharedAwsEndpoint } from '../../local/src/aws-endpoint';
+import { DynamoDbOperation, sharedDynamoDb } from '../../local/src/dynamodb-local';
+import { VirtualClock } from '../../local/src/virtual-clock';
 
 const DAY = 24 * 3600 * 1000;
 

@@ -3,7 +3,7 @@
  * Step Functions' 25,000 history events; a 400-day one-shot (beyond an execution's one-year limit) on time; a
  * leap-day cron that first fires two years later.
  */
-import { LocalScheduler } from '../local';
+import { LocalScheduler } from '../../local/src';
 
 const SECOND = 1_000;
 const DAY = 24 * 3600 * SECOND;

@@ -3,7 +3,7 @@
  * times, then was retried with backoff) are skipped, not replayed in a burst; `scheduledAt` always says which
  * occurrence a tick is, and `sequence` counts the ticks actually emitted.
  */
-import { LocalScheduler } from '../local';
+import { LocalScheduler } from '../../local/src';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

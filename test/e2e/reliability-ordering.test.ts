@@ -3,8 +3,8 @@
  * the last one applied is ignored: a late Start never resurrects a stopped schedule, a late Stop never kills a
  * newer run.
  */
-import { runIdFor } from '../../lambda/execution-names';
-import { LocalScheduler } from '../local';
+import { runIdFor } from '../../lambda/domain/execution-names';
+import { LocalScheduler } from '../../local/src';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

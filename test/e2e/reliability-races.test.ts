@@ -6,8 +6,8 @@
  *
  * The schedule ticks every second, so a hand-over (after 1,800 ticks) comes after 30 virtual minutes.
  */
-import { runIdFor } from '../../lambda/execution-names';
-import { LocalScheduler } from '../local';
+import { runIdFor } from '../../lambda/domain/execution-names';
+import { LocalScheduler } from '../../local/src';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

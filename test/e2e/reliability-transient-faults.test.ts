@@ -3,8 +3,8 @@
  * or (for a retried tick) a few seconds late: Lambda throttling of the plan step, failed PutEvents entries for
  * ticks, StartExecution throttling (first execution and hand-over), and PutEvents throttling of the handlers.
  */
-import { LocalScheduler } from '../local';
-import { AwsError } from '../local/aws-endpoint';
+import { LocalScheduler } from '../../local/src';
+import { AwsError } from '../../local/src/aws-endpoint';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

@@ -2,7 +2,7 @@
  * End-to-end scenarios: the synthesized scheduler, its real handler bundles, dynalite and the
  * synthesized rules, run by the local runtime under a virtual clock.
  */
-import { LocalScheduler } from '../local';
+import { LocalScheduler } from '../../local/src';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

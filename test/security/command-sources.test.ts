@@ -3,7 +3,7 @@
  * (the scheduler's own) never start or stop one, whatever their detail type: the rules do not match them, and the
  * handlers ignore them even if invoked directly.
  */
-import { LocalScheduler } from '../local';
+import { LocalScheduler } from '../../local/src';
 
 const MINUTE = 60_000;
 const T0 = new Date('2026-05-04T08:00:00Z');

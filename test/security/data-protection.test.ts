@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { DynamicScheduler, DynamicSchedulerProps } from '../../src';
-import { LocalScheduler } from '../local';
+import { LocalScheduler } from '../../local/src';
 
 function template(props: (stack: Stack) => DynamicSchedulerProps = () => ({})): Template {
   const stack = new Stack(new App(), 'AppStack');

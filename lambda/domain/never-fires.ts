@@ -1,0 +1,40 @@
+import { nextOccurrences } from './occurrences';
+import { quote } from './value-text';
+import { ScheduleSpec } from '../../src/contract';
+
+/** A cron schedule must fire within this many years of its acceptance. */
+export const CRON_HORIZON_YEARS = 8;
+
+/**
+ * A sentence saying why `spec` would never fire after `now`, or undefined when it has an occurrence: a Start that
+ * could never tick is refused rather than kept running forever.
+ */
+export function neverFires(spec: ScheduleSpec, now: Date): string | undefined {
+  const window = `${spec.startAt ? ` from startAt ${spec.startAt}` : ''}${spec.endAt ? ` up to endAt ${spec.endAt}` : ''}`;
+  switch (spec.kind) {
+    case 'cron': {
+      const horizon = new Date(now.getTime());
+      horizon.setUTCFullYear(horizon.getUTCFullYear() + CRON_HORIZON_YEARS);
+      if (nextOccurrences(spec, now, 1, horizon).length > 0) return undefined;
+      return `cron ${quote(spec.expression)} would never fire: it has no occurrence after now (${now.toISOString()})${window}`
+        + `${spec.years ? ` in the years it allows (${listYears(spec.years)})` : ''}`
+        + ` within the next ${CRON_HORIZON_YEARS} years (evaluated in ${spec.timezone})`;
+    }
+    case 'every': {
+      if (nextOccurrences(spec, now, 1).length > 0) return undefined;
+      return `every ${quote(spec.expression)} would never fire: its first occurrence after now (${now.toISOString()}) is after endAt ${spec.endAt}`;
+    }
+    default: {
+      if (nextOccurrences(spec, now, 1).length > 0) return undefined;
+      const field = spec.kind === 'at' ? 'at' : 'duration';
+      const when = spec.kind === 'at' ? quote(spec.expression) : `${quote(spec.expression)} (fires at ${spec.anchor})`;
+      const side = spec.startAt !== undefined && spec.anchor! < spec.startAt ? `is before startAt ${spec.startAt}` : `is after endAt ${spec.endAt}`;
+      return `${field} ${when} would never fire: it ${side}`;
+    }
+  }
+}
+
+/** Years for a message: all of them when few, else the first five and the last. */
+export function listYears(years: readonly number[]): string {
+  return years.length <= 6 ? years.join(', ') : `${years.slice(0, 5).join(', ')}, … ${years[years.length - 1]}`;
+}

@@ -1,0 +1,65 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { HandlerConfig, handlerConfig, log } from '../aws/handler-config';
+import { countOccurrences } from '../domain/occurrences';
+import { parseStopDetail } from '../domain/stop-detail';
+import { applyStop, commandKey, recordStopReported, ScheduleItem } from '../aws/schedule-table';
+import { emit, reject } from '../aws/scheduler-events';
+import { stopExecution } from '../aws/executions';
+import { DETAIL_TYPE, STATUS } from '../../src/contract';
+
+/**
+ * `Schedule Stop`: mark the schedule stopped (if this is the newest command for the id) and stop
+ * the execution the item names. Unknown and finished ids are harmless no-ops.
+ */
+export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+  const config = handlerConfig();
+  if (event.source === config.tickSource) {
+    log('WARN', 'Ignored a Stop from the tick source', { source: event.source, eventId: event.id });
+    return;
+  }
+  const parsed = parseStopDetail(event.detail);
+  if (!parsed.ok) {
+    await reject(config, DETAIL_TYPE.STOP, event, parsed);
+    return;
+  }
+
+  const now = new Date();
+  const command = commandKey(event.time, event.id);
+  const result = await applyStop(config.tableName, parsed.id, command, now, config.retentionSeconds);
+  switch (result.outcome) {
+    case 'stopped': {
+      const { previous } = result;
+      if (previous.executionArn) await stopExecution(previous.executionArn, 'Stopped by a Schedule Stop event');
+      await reportStopped(config, { ...previous, lastCommand: command }, now);
+      log('INFO', 'Stopped a schedule', { id: parsed.id, runId: previous.runId, eventId: event.id });
+      return;
+    }
+    case 'duplicate': {
+      // A redelivery, or a retry after a failure: finish what the first attempt may not have done (both idempotent).
+      const { current } = result;
+      if (current.status === STATUS.STOPPED && current.executionArn) {
+        await stopExecution(current.executionArn, 'Stopped by a Schedule Stop event');
+      }
+      if (current.status === STATUS.STOPPED && current.reason === 'stopped' && current.runId && !current.stopReported) {
+        await reportStopped(config, current, current.finishedAt ? new Date(current.finishedAt) : now);
+      }
+      log('INFO', 'Ignored a redelivered Stop', { id: parsed.id, eventId: event.id });
+      return;
+    }
+    default:
+      log('INFO', `Stop had nothing to stop (${result.outcome})`, { id: parsed.id, eventId: event.id });
+  }
+};
+
+/** `Schedule Stopped` for the run `item` had when the Stop applied at `stoppedAt`, recorded as sent. */
+async function reportStopped(config: HandlerConfig, item: ScheduleItem, stoppedAt: Date): Promise<void> {
+  await emit(config, DETAIL_TYPE.STOPPED, { id: item.id, runId: item.runId, ticks: ticksEmitted(item, stoppedAt) });
+  await recordStopReported(config.tableName, item.id, item.lastCommand);
+}
+
+/** Ticks emitted by `now`: the ones before the batch in flight plus the batch's occurrences that are due. */
+export function ticksEmitted(item: ScheduleItem, now: Date): number {
+  const before = item.ticks ?? 0;
+  if (!item.spec || !item.batchAfter || !item.batchSize) return before;
+  return before + countOccurrences(item.spec, new Date(item.batchAfter), now, item.batchSize);
+}

@@ -1,0 +1,20 @@
+/** EventBridge detail types of the scheduler's commands and events. */
+export const DETAIL_TYPE = {
+  START: 'Schedule Start',
+  STOP: 'Schedule Stop',
+  TICK: 'Schedule Tick',
+  STARTED: 'Schedule Started',
+  COMPLETED: 'Schedule Completed',
+  STOPPED: 'Schedule Stopped',
+  REJECTED: 'Schedule Rejected',
+  FAILED: 'Schedule Failed',
+} as const;
+
+/**
+ * EventBridge rejects PutEvents entries whose source starts with this prefix: it is reserved for AWS services.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html
+ */
+export const RESERVED_SOURCE_PREFIX = 'aws.';
+
+/** The fields a `Schedule Start` detail may have; any other field is rejected. */
+export const START_FIELDS = ['id', 'cron', 'every', 'duration', 'at', 'limit', 'timezone', 'startAt', 'endAt', 'payload'] as const;
