@@ -12,8 +12,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { median } from './stats';
-import { DynamicScheduler } from '../src';
 import { localAppContext } from '../local/src/template-resolver';
+import { DynamicScheduler } from '../src';
 
 export interface BundleResult {
   readonly name: string;

@@ -9,8 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
-import { computePlan } from '../lambda/domain/machine-state';
 import { parseInstant } from '../lambda/domain/instant';
+import { computePlan } from '../lambda/domain/machine-state';
 import { parseStartDetail } from '../lambda/domain/schedule-spec';
 import { formatErrors } from '../lambda/domain/validation-message';
 import { Cursor, DETAIL_TYPE, PLAN_ACTION, TickItem } from '../src/contract';

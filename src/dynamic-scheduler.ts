@@ -1,23 +1,24 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SchedulerAlarms, SchedulerAlarmsOptions } from './alarms';
+import { DETAIL_TYPE, ENV } from './contract';
 import { ScheduleEventRuleOptions } from './on-tick-options';
-import { DETAIL_TYPE, ENV, PARTITION_KEY, TTL_ATTRIBUTE } from './contract';
+import { commandRule } from './private/command-rule';
+import { handlerFunction } from './private/handler-function';
 import { addNagSuppressions } from './private/nag-suppressions';
-import { schedulerDefinition } from './private/scheduler-state-machine';
+import { grantSchedulerAccess } from './private/scheduler-grants';
+import { schedulerStateMachine } from './private/scheduler-state-machine';
+import { schedulesTable } from './private/schedules-table';
+import { validateProps, validateScheduleId } from './private/validate-props';
 import { ScheduleEventType } from './schedule-event-type';
 
 /**
@@ -140,23 +141,12 @@ export class DynamicScheduler extends Construct {
     super(scope, id);
     this.tickSource = props.tickSource ?? `com.${Stack.of(this).stackName}`;
     validateProps(props, this.tickSource);
-
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
-    const retention = props.finishedScheduleRetention ?? Duration.days(30);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const tracingEnabled = props.tracingEnabled ?? false;
 
-    const table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // DEFAULT is an AWS owned key: encrypted at rest, no KMS key or request charges.
-      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.DEFAULT,
-      encryptionKey: props.encryptionKey,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    const table = schedulesTable(this, props);
     this.table = table;
-
     this.deadLetterQueue = props.deadLetterQueue ?? new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -167,74 +157,35 @@ export class DynamicScheduler extends Construct {
       [ENV.TABLE_NAME]: table.tableName,
       [ENV.EVENT_BUS_NAME]: this.eventBus.eventBusName,
       [ENV.TICK_SOURCE]: this.tickSource,
-      [ENV.RETENTION_SECONDS]: String(retention.toSeconds()),
+      [ENV.RETENTION_SECONDS]: String((props.finishedScheduleRetention ?? Duration.days(30)).toSeconds()),
     };
-    const handler = (name: string, description: string) => this.handlerFunction(name, description, environment, props, logRetention);
+    const handler = (name: string, description: string) => handlerFunction(this, { name, description, environment, logRetention, tracingEnabled });
     const planFunction = handler('plan', 'Plans the next batch of ticks of a dynamic schedule');
     const stopFunction = handler('stop', 'Handles Schedule Stop events');
     const startFunction = handler('start', 'Handles Schedule Start events');
+    this.planFunction = planFunction;
+    this.stopFunction = stopFunction;
+    this.startFunction = startFunction;
 
-    const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      comment: 'Waits for each occurrence of a dynamic schedule and emits Schedule Tick events',
-      definitionBody: sfn.DefinitionBody.fromChainable(schedulerDefinition(new Construct(this, 'Definition'), {
-        eventBus: this.eventBus,
-        tickSource: this.tickSource,
-        planFunction,
-        table,
-      })),
-      tracingEnabled: props.tracingEnabled ?? false,
-      logs: {
-        destination: new logs.LogGroup(this, 'StateMachineLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
-        level: props.stateMachineLogLevel ?? sfn.LogLevel.ERROR,
-        includeExecutionData: false,
-      },
+    const stateMachine = schedulerStateMachine(this, {
+      eventBus: this.eventBus,
+      tickSource: this.tickSource,
+      planFunction,
+      table,
+      logRetention,
+      logLevel: props.stateMachineLogLevel ?? sfn.LogLevel.ERROR,
+      tracingEnabled,
     });
     this.stateMachine = stateMachine;
     startFunction.addEnvironment(ENV.STATE_MACHINE_ARN, stateMachine.stateMachineArn);
-
-    // Least privilege: each function touches only this table, this bus, and this machine's executions.
-    const tableActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-    for (const fn of [startFunction, stopFunction, planFunction]) {
-      table.grant(fn, ...tableActions);
-      props.encryptionKey?.grantEncryptDecrypt(fn);
-    }
-    this.eventBus.grantPutEventsTo(startFunction);
-    this.eventBus.grantPutEventsTo(stopFunction);
-    // The state machine's failure path updates the table directly (MarkFailed).
-    props.encryptionKey?.grantEncryptDecrypt(stateMachine);
-    stateMachine.grantStartExecution(startFunction);
-    stateMachine.grantExecution(startFunction, 'states:StopExecution');
-    stateMachine.grantExecution(stopFunction, 'states:StopExecution');
-    // The plan step starts the next execution of a long run. The state machine already depends on
-    // the plan function, so this grant lives in a policy of its own: in the function's default
-    // policy it would close a dependency cycle (function -> policy -> state machine -> function).
-    new iam.Policy(this, 'PlanFunctionHandoverPolicy', {
-      roles: [planFunction.role!],
-      statements: [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] })],
+    grantSchedulerAccess(this, {
+      table, eventBus: this.eventBus, stateMachine, startFunction, stopFunction, planFunction, encryptionKey: props.encryptionKey,
     });
 
-    const commandSources = props.allowedSources ?? events.Match.anythingBut(this.tickSource);
-    const commandRule = (ruleId: string, detailType: string, fn: lambda.Function) => {
-      // Lambda retries a failed asynchronous invocation twice; what still fails lands in the queue.
-      fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new destinations.SqsDestination(this.deadLetterQueue) });
-      return new events.Rule(this, ruleId, {
-        eventBus: this.eventBus,
-        description: `${detailType} commands for the dynamic scheduler`,
-        eventPattern: { source: commandSources, detailType: [detailType] },
-        targets: [new targets.LambdaFunction(fn, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-        })],
-      });
-    };
-    this.startRule = commandRule('StartRule', DETAIL_TYPE.START, startFunction);
-    this.stopRule = commandRule('StopRule', DETAIL_TYPE.STOP, stopFunction);
-
-    this.startFunction = startFunction;
-    this.stopFunction = stopFunction;
-    this.planFunction = planFunction;
+    const sources = props.allowedSources ?? events.Match.anythingBut(this.tickSource);
+    const commands = { eventBus: this.eventBus, sources, deadLetterQueue: this.deadLetterQueue };
+    this.startRule = commandRule(this, 'StartRule', { ...commands, detailType: DETAIL_TYPE.START, handler: startFunction });
+    this.stopRule = commandRule(this, 'StopRule', { ...commands, detailType: DETAIL_TYPE.STOP, handler: stopFunction });
     addNagSuppressions(this, props);
   }
 
@@ -382,87 +333,5 @@ export class DynamicScheduler extends Construct {
       alarms.deadLetteredEvents.addAlarmAction(action);
     }
     return alarms;
-  }
-
-  private handlerFunction(
-    name: string,
-    description: string,
-    environment: Record<string, string>,
-    props: DynamicSchedulerProps,
-    logRetention: logs.RetentionDays,
-  ): lambda.Function {
-    const id = `${name[0].toUpperCase()}${name.slice(1)}Function`;
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    // A role of our own instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this one may write
-    // to its function's log group only.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the ${name} handler of the dynamic scheduler ${this.node.path}`,
-    });
-    logGroup.grantWrite(role);
-    return new lambda.Function(this, id, {
-      role,
-      description,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      code: lambda.Code.fromAsset(handlerBundle(name)),
-      handler: 'index.handler',
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      environment,
-      tracing: props.tracingEnabled ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      logGroup,
-    });
-  }
-}
-
-/** The pre-built bundle of a handler, shipped in the package's assets/lambda/handlers/ (built by `npx projen bundle`). */
-function handlerBundle(name: string): string {
-  const dir = path.join(__dirname, '..', 'assets', 'lambda', 'handlers', name);
-  if (!fs.existsSync(path.join(dir, 'index.js'))) {
-    throw new Error(`The ${name} handler bundle is missing at ${dir}; run "npx projen bundle" (or "npx projen build") first`);
-  }
-  return dir;
-}
-
-/** EventBridge rejects PutEvents entries whose source starts with "aws.". */
-const RESERVED_SOURCE_PREFIX = 'aws.';
-
-function validateSource(field: string, source: string): void {
-  if (Token.isUnresolved(source)) return;
-  if (source.length < 1 || source.length > 256) {
-    throw new Error(`${field} must be 1 to 256 characters long, got ${source.length}: "${source}"`);
-  }
-  if (source.startsWith(RESERVED_SOURCE_PREFIX)) {
-    throw new Error(`${field} cannot start with "${RESERVED_SOURCE_PREFIX}" (reserved for AWS services), got: "${source}"`);
-  }
-}
-
-function validateScheduleId(field: string, value: string): void {
-  if (value.length < 1 || value.length > 256) {
-    throw new Error(`${field} must be 1 to 256 characters long, got ${value.length}: "${value}"`);
-  }
-}
-
-function validateProps(props: DynamicSchedulerProps, tickSource: string): void {
-  validateSource('tickSource', tickSource);
-  if (props.allowedSources !== undefined) {
-    if (props.allowedSources.length === 0) {
-      throw new Error('allowedSources cannot be empty (no one could start a schedule); omit it to allow any source but the tick source');
-    }
-    for (const source of props.allowedSources) {
-      validateSource('allowedSources', source);
-      if (source === tickSource) {
-        throw new Error(`allowedSources cannot include the tick source "${tickSource}": the scheduler's own events must never start or stop schedules`);
-      }
-    }
-    const duplicates = props.allowedSources.filter((s, i, all) => all.indexOf(s) !== i);
-    if (duplicates.length > 0) {
-      throw new Error(`allowedSources has duplicates: ${JSON.stringify(duplicates)}`);
-    }
-  }
-  const retention = props.finishedScheduleRetention;
-  if (retention !== undefined && !Token.isUnresolved(retention.toSeconds()) && retention.toSeconds() < 60) {
-    throw new Error(`finishedScheduleRetention must be at least 1 minute, got: ${retention.toHumanString()}`);
   }
 }

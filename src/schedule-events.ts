@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Token } from 'aws-cdk-lib';
-import { DETAIL_TYPE, ScheduleValidator } from './contract';
+import { DETAIL_TYPE, ScheduleValidator, START_FIELDS } from './contract';
+import { validateSource } from './private/validate-props';
 
 /** The `source` of commands built by {@link ScheduleEvents} when none is given. */
 const DEFAULT_COMMAND_SOURCE = 'cdk-dynamic-scheduler.client';
@@ -204,22 +205,9 @@ export class ScheduleEvents {
   private constructor() {}
 }
 
-/** The Start fields, in the event contract's order. */
-const START_FIELDS = ['id', 'cron', 'every', 'duration', 'at', 'limit', 'timezone', 'startAt', 'endAt', 'payload'] as const;
-
-/** EventBridge rejects PutEvents entries whose source starts with "aws.". */
-const RESERVED_SOURCE_PREFIX = 'aws.';
-
 function commandEntry(detailType: string, detail: object, options: ScheduleCommandOptions): ScheduleCommandEntry {
   const source = options.source ?? DEFAULT_COMMAND_SOURCE;
-  if (!Token.isUnresolved(source)) {
-    if (source.length < 1 || source.length > 256) {
-      throw new Error(`source must be 1 to 256 characters long, got ${source.length}: "${source}"`);
-    }
-    if (source.startsWith(RESERVED_SOURCE_PREFIX)) {
-      throw new Error(`source cannot start with "${RESERVED_SOURCE_PREFIX}" (reserved for AWS services), got: "${source}"`);
-    }
-  }
+  validateSource('source', source);
   if (options.eventBusName !== undefined && !Token.isUnresolved(options.eventBusName) && options.eventBusName.length === 0) {
     throw new Error('eventBusName cannot be empty; omit it to send to the default bus');
   }

@@ -110,7 +110,8 @@ function parseTimingField(kind: ScheduleKind, value: unknown, now: Date): Checke
     case 'cron': {
       const parsed = parseCron(value);
       if (!parsed.ok) return problem(`cron ${parsed.message}`);
-      return { value: { kind, expression: value, cron: parsed.years ? { cron: parsed.cron, years: parsed.years } : { cron: parsed.cron } }, errors: [] };
+      const cron = parsed.years ? { cron: parsed.cron, years: parsed.years } : { cron: parsed.cron };
+      return { value: { kind, expression: value, cron }, errors: [] };
     }
     case 'every':
     case 'duration': {
@@ -213,8 +214,10 @@ function buildSpec(
   switch (kind) {
     case 'cron':
       return { kind, expression, ...timing.cron!, timezone, ...bounds };
-    case 'every':
-      return { kind, expression, everyMs: timing.intervalMs!, anchor: new Date(startAt?.ms ?? now.getTime() + timing.intervalMs!).toISOString(), timezone, ...bounds };
+    case 'every': {
+      const anchor = new Date(startAt?.ms ?? now.getTime() + timing.intervalMs!).toISOString();
+      return { kind, expression, everyMs: timing.intervalMs!, anchor, timezone, ...bounds };
+    }
     case 'duration':
       return { kind, expression, anchor: new Date(now.getTime() + timing.intervalMs!).toISOString(), timezone, ...bounds };
     default:

@@ -1,9 +1,9 @@
-import { executionArnFor, executionNameFor } from '../domain/execution-names';
-import { handlerConfig, log } from '../aws/handler-config';
-import { advanceCursor, batchAfterOf, computePlan, nextAtOf, planAfter } from '../domain/machine-state';
-import { recordCompletion, recordHandover, recordProgress } from '../aws/schedule-table';
-import { startExecution } from '../aws/executions';
 import { MachineState, MAX_EXECUTION_AGE_MS, PLAN_ACTION, TICKS_PER_EXECUTION } from '../../src/contract';
+import { startExecution } from '../aws/executions';
+import { handlerConfig, log } from '../aws/handler-config';
+import { recordCompletion, recordHandover, recordProgress } from '../aws/schedule-table';
+import { executionArnFor, executionNameFor } from '../domain/execution-names';
+import { advanceCursor, batchAfterOf, computePlan, nextAtOf, planAfter } from '../domain/machine-state';
 
 /** What the state machine passes to the plan step. */
 export interface PlanEvent {

@@ -1,13 +1,13 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
+import { Cursor, DETAIL_TYPE, MachineState, MAX_EXECUTION_AGE_MS, Plan, PLAN_ACTION, STATUS } from '../../src/contract';
+import { startExecution, stopExecution } from '../aws/executions';
 import { handlerConfig, log } from '../aws/handler-config';
-import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
-import { parseStartDetail } from '../domain/schedule-spec';
-import { claimRun, commandKey, getSchedule } from '../aws/schedule-table';
+import { claimRun, ClaimResult, commandKey, getSchedule } from '../aws/schedule-table';
 import { reject } from '../aws/scheduler-events';
-import { startExecution } from '../aws/executions';
-import { stopExecution } from '../aws/executions';
-import { DETAIL_TYPE, MachineState, MAX_EXECUTION_AGE_MS, PLAN_ACTION, STATUS } from '../../src/contract';
+import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
+import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
+import { AcceptedStart } from '../domain/parse-result';
+import { parseStartDetail } from '../domain/schedule-spec';
 
 /**
  * `Schedule Start`: validate, claim the run in DynamoDB (newest command wins, redeliveries are
@@ -26,13 +26,43 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     await reject(config, DETAIL_TYPE.START, event, parsed);
     return;
   }
-
   const stateMachineArn = config.stateMachineArn;
   if (!stateMachineArn) throw new Error('SCHEDULER_STATE_MACHINE_ARN is not set; the start handler is misconfigured');
+
+  const run = firstStep(parsed, event, stateMachineArn, now);
+  const claim = await claimRun(config.tableName, {
+    id: run.id,
+    runId: run.runId,
+    command: commandKey(event.time, event.id),
+    spec: parsed.spec,
+    payloadJson: parsed.hasPayload ? JSON.stringify(parsed.payload) : undefined,
+    executionArn: run.executionArn,
+    nextAt: run.nextAt,
+    batchAfter: batchAfterOf(run.plan, run.cursor.after),
+    batchSize: run.plan.ticks?.length ?? 0,
+    now,
+  });
+  if (!(await acceptClaim(claim, run, event))) return;
+  await startExecution(stateMachineArn, run.executionName, machineInput(parsed, run, claim));
+  if (!(await confirmOwnership(config.tableName, run))) return;
+  log('INFO', 'Started a schedule', { id: run.id, runId: run.runId, kind: parsed.spec.kind, nextAt: run.nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
+};
+
+/** A new run's names and first plan, all derived from the command (so a redelivery derives the same). */
+interface FirstStep {
+  readonly id: string;
+  readonly runId: string;
+  readonly executionName: string;
+  readonly executionArn: string;
+  readonly cursor: Cursor;
+  readonly plan: Plan;
+  readonly nextAt?: string;
+}
+
+function firstStep(parsed: AcceptedStart, event: EventBridgeEvent<string, unknown>, stateMachineArn: string, now: Date): FirstStep {
   const { id, spec } = parsed;
   const runId = runIdFor(id, event.id);
   const executionName = executionNameFor(id, runId, 0);
-  const executionArn = executionArnFor(stateMachineArn, executionName);
   const cursor = { sequence: 0, after: now.toISOString(), executionTicks: 0 };
   const plan = computePlan({ id, runId, spec }, cursor, now, new Date(now.getTime() + MAX_EXECUTION_AGE_MS));
   if (plan.action === PLAN_ACTION.COMPLETE) {
@@ -40,43 +70,42 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     throw new Error(`Schedule "${id}" has no occurrence after validation; spec: ${JSON.stringify(spec)}`);
   }
   const nextAt = nextAtOf(plan, spec, now) ?? plan.wakeAt;
+  return { id, runId, executionName, executionArn: executionArnFor(stateMachineArn, executionName), cursor, plan, nextAt };
+}
 
-  const claim = await claimRun(config.tableName, {
-    id,
-    runId,
-    command: commandKey(event.time, event.id),
-    spec,
-    payloadJson: parsed.hasPayload ? JSON.stringify(parsed.payload) : undefined,
-    executionArn,
-    nextAt,
-    batchAfter: batchAfterOf(plan, cursor.after),
-    batchSize: plan.ticks?.length ?? 0,
-    now,
-  });
+/**
+ * Whether the claimed run should start: not for a stale command, nor for a redelivery whose run is over. Stops
+ * the run this one replaces before the new one starts ticking.
+ */
+async function acceptClaim(claim: ClaimResult, run: FirstStep, event: EventBridgeEvent<string, unknown>): Promise<boolean> {
   if (claim.outcome === 'stale') {
-    log('INFO', 'Ignored a Start older than the last command for this id', { id, eventId: event.id, eventTime: event.time });
-    return;
+    log('INFO', 'Ignored a Start older than the last command for this id', { id: run.id, eventId: event.id, eventTime: event.time });
+    return false;
   }
-  if (claim.outcome === 'duplicate' && (claim.current.runId !== runId || claim.current.status !== STATUS.RUNNING)) {
-    log('INFO', 'Ignored a redelivered Start whose run is over', { id, eventId: event.id });
-    return;
+  if (claim.outcome === 'duplicate' && (claim.current.runId !== run.runId || claim.current.status !== STATUS.RUNNING)) {
+    log('INFO', 'Ignored a redelivered Start whose run is over', { id: run.id, eventId: event.id });
+    return false;
   }
-
-  // Stop the run this one replaces before the new one starts ticking.
   const replaced = claim.outcome === 'claimed' ? claim.previous?.executionArn : claim.current.previousExecutionArn;
   const replacedRunning = claim.outcome === 'claimed' ? claim.previous?.status === STATUS.RUNNING : Boolean(replaced);
-  if (replaced && replacedRunning && replaced !== executionArn) {
-    await stopExecution(replaced, `Replaced by a new Start of schedule ${runId}`);
+  if (replaced && replacedRunning && replaced !== run.executionArn) {
+    await stopExecution(replaced, `Replaced by a new Start of schedule ${run.runId}`);
   }
+  return true;
+}
 
-  const common = { id, runId, ...(parsed.hasPayload ? { payload: parsed.payload } : {}) };
-  const input: MachineState = {
+/** The first execution's input: the run, its first plan, and the detail of `Schedule Started`. */
+function machineInput(parsed: AcceptedStart, run: FirstStep, claim: ClaimResult): MachineState {
+  const { id, spec } = parsed;
+  const { runId, nextAt } = run;
+  const replacedRunId = claim.outcome === 'claimed' && claim.previous?.status === STATUS.RUNNING ? claim.previous.runId : undefined;
+  return {
     id,
     runId,
     generation: 0,
     spec,
-    common,
-    cursor,
+    common: { id, runId, ...(parsed.hasPayload ? { payload: parsed.payload } : {}) },
+    cursor: run.cursor,
     started: {
       id,
       runId,
@@ -87,19 +116,20 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
       ...(spec.startAt ? { startAt: spec.startAt } : {}),
       ...(spec.endAt ? { endAt: spec.endAt } : {}),
-      ...(claim.outcome === 'claimed' && claim.previous?.status === STATUS.RUNNING ? { replacedRunId: claim.previous.runId } : {}),
+      ...(replacedRunId !== undefined ? { replacedRunId } : {}),
     },
-    plan,
+    plan: run.plan,
   };
-  await startExecution(stateMachineArn, executionName, input);
+}
 
-  // A Stop (or newer Start) may have been applied between the claim and the start, while this
-  // execution did not exist yet for it to stop: check again, and stop our own execution if so.
-  const current = await getSchedule(config.tableName, id);
-  if (current?.runId !== runId || current.status !== STATUS.RUNNING) {
-    log('INFO', 'Run superseded while starting; stopping its execution', { id, runId });
-    await stopExecution(executionArn, 'Superseded while starting');
-    return;
-  }
-  log('INFO', 'Started a schedule', { id, runId, kind: spec.kind, nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
-};
+/**
+ * A Stop (or newer Start) may have been applied between the claim and the start, while this execution did not
+ * exist yet for it to stop: check again, and stop our own execution if so.
+ */
+async function confirmOwnership(tableName: string, run: FirstStep): Promise<boolean> {
+  const current = await getSchedule(tableName, run.id);
+  if (current?.runId === run.runId && current.status === STATUS.RUNNING) return true;
+  log('INFO', 'Run superseded while starting; stopping its execution', { id: run.id, runId: run.runId });
+  await stopExecution(run.executionArn, 'Superseded while starting');
+  return false;
+}

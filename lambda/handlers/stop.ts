@@ -1,11 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { DETAIL_TYPE, STATUS } from '../../src/contract';
+import { stopExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log } from '../aws/handler-config';
-import { countOccurrences } from '../domain/occurrences';
-import { parseStopDetail } from '../domain/stop-detail';
 import { applyStop, commandKey, recordStopReported, ScheduleItem } from '../aws/schedule-table';
 import { emit, reject } from '../aws/scheduler-events';
-import { stopExecution } from '../aws/executions';
-import { DETAIL_TYPE, STATUS } from '../../src/contract';
+import { countOccurrences } from '../domain/occurrences';
+import { parseStopDetail } from '../domain/stop-detail';
 
 /**
  * `Schedule Stop`: mark the schedule stopped (if this is the newest command for the id) and stop

@@ -3,10 +3,10 @@
  * `ScheduleEvents` (src/) loads at run time and that the preview CLI uses, so all three apply the same
  * rules and say the same words.
  */
+import { DETAIL_TYPE, ScheduleValidator } from '../../src/contract';
 import { parseStartDetail } from '../domain/schedule-spec';
 import { parseStopDetail } from '../domain/stop-detail';
 import { formatErrors } from '../domain/validation-message';
-import { DETAIL_TYPE, ScheduleValidator } from '../../src/contract';
 
 export const startError: ScheduleValidator['startError'] = (detail, now) => {
   const parsed = parseStartDetail(detail, now);

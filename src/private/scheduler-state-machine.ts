@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -12,6 +13,28 @@ export interface SchedulerDefinitionProps {
   readonly tickSource: string;
   readonly planFunction: lambda.IFunction;
   readonly table: dynamodb.ITable;
+}
+
+/** How the scheduler's state machine is built. */
+export interface SchedulerStateMachineProps extends SchedulerDefinitionProps {
+  readonly logRetention: logs.RetentionDays;
+  readonly logLevel: sfn.LogLevel;
+  readonly tracingEnabled: boolean;
+}
+
+/** The Standard state machine that waits and emits ticks, with its log group. */
+export function schedulerStateMachine(scope: Construct, props: SchedulerStateMachineProps): sfn.StateMachine {
+  return new sfn.StateMachine(scope, 'StateMachine', {
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    comment: 'Waits for each occurrence of a dynamic schedule and emits Schedule Tick events',
+    definitionBody: sfn.DefinitionBody.fromChainable(schedulerDefinition(new Construct(scope, 'Definition'), props)),
+    tracingEnabled: props.tracingEnabled,
+    logs: {
+      destination: new logs.LogGroup(scope, 'StateMachineLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      level: props.logLevel,
+      includeExecutionData: false,
+    },
+  });
 }
 
 /** Transient errors of the `events:putEvents` integration. */

@@ -6,8 +6,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { DynamicScheduler, DynamicSchedulerProps } from '../../src';
 import { LocalScheduler } from '../../local/src';
+import { DynamicScheduler, DynamicSchedulerProps } from '../../src';
 
 function template(props: (stack: Stack) => DynamicSchedulerProps = () => ({})): Template {
   const stack = new Stack(new App(), 'AppStack');

@@ -1,9 +1,9 @@
 import * as fc from 'fast-check';
-import { nextOccurrences } from '../../../lambda/domain/occurrences';
 import { parseInstant } from '../../../lambda/domain/instant';
+import { nextOccurrences } from '../../../lambda/domain/occurrences';
+import { StartParseResult } from '../../../lambda/domain/parse-result';
 import { parseStartDetail } from '../../../lambda/domain/schedule-spec';
 import { parseStopDetail } from '../../../lambda/domain/stop-detail';
-import { StartParseResult } from '../../../lambda/domain/parse-result';
 import { ValidationError } from '../../../src/contract';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
