@@ -261,8 +261,12 @@ export class DynamicScheduler extends Construct {
 
   /**
    * `Schedule Tick` events of this scheduler that reached its bus: the `AWS/Events` `MatchedEvents` metric of
-   * a rule matching them (`TickMetricRule`, created by the first call). The rule has no target, so it adds no
-   * cost, but it counts toward the bus's quota of rules.
+   * a rule matching them.
+   *
+   * Side effect: the first call adds a rule to the stack (`TickMetricRule`, a child of this construct; later calls
+   * reuse it), because EventBridge counts matches per rule only. The rule has no target, so it adds no cost, but it
+   * counts toward the bus's quota of rules (300 per bus by default). A scheduler on which this method is never
+   * called has no such rule.
    *
    * It counts ticks EventBridge accepted, whether or not any rule delivers them; a tick whose `PutEvents`
    * failed transiently is retried by the state machine and counted once accepted. Step Functions has no metric
