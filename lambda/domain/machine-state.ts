@@ -21,9 +21,16 @@ export function advanceCursor(state: MachineState): Cursor {
 
 /**
  * The next step of a run: a batch of ticks to emit, a sleep until `deadline`, or completion.
- * Pure: `now` and `deadline` (the instant the current execution must hand over by) are given.
+ * Pure: `now` and `deadline` (the instant the current execution must hand over by) are given. `batchSize` caps the
+ * ticks of one plan (the per-schedule engine's batch; a loop that emits what is due now asks for only that many).
  */
-export function computePlan(state: Pick<MachineState, 'id' | 'runId' | 'spec'>, cursor: Cursor, now: Date, deadline: Date): Plan {
+export function computePlan(
+  state: Pick<MachineState, 'id' | 'runId' | 'spec'>,
+  cursor: Cursor,
+  now: Date,
+  deadline: Date,
+  batchSize: number = BATCH_SIZE,
+): Plan {
   const { spec } = state;
   const left = spec.limit !== undefined ? spec.limit - cursor.sequence : Number.POSITIVE_INFINITY;
   const complete = (reason: CompletionReason): Plan => ({
@@ -33,7 +40,7 @@ export function computePlan(state: Pick<MachineState, 'id' | 'runId' | 'spec'>, 
   if (left <= 0) return complete('limit');
 
   const after = planAfter(cursor, now);
-  const wanted = Math.min(BATCH_SIZE, left);
+  const wanted = Math.min(batchSize, left);
   // One extra occurrence tells whether the batch's final tick is the run's last.
   const upcoming = nextOccurrences(spec, after, wanted + 1);
   if (upcoming.length === 0) {
