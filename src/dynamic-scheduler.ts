@@ -91,6 +91,15 @@ export interface DynamicSchedulerProps {
   readonly stateMachineLogLevel?: sfn.LogLevel;
 
   /**
+   * Whether to emit `Schedule Started` and `Schedule Completed`. Each is a `PutEvents` entry ($1.00 per million)
+   * whether or not a rule matches it; turn them off when nothing listens. `Schedule Rejected`, `Schedule Stopped`
+   * and `Schedule Failed` are always emitted.
+   *
+   * @default true
+   */
+  readonly emitStartedAndCompleted?: boolean;
+
+  /**
    * Whether to enable AWS X-Ray tracing for the handlers and the state machine.
    *
    * @default false
@@ -158,6 +167,7 @@ export class DynamicScheduler extends Construct {
       [ENV.EVENT_BUS_NAME]: this.eventBus.eventBusName,
       [ENV.TICK_SOURCE]: this.tickSource,
       [ENV.RETENTION_SECONDS]: String((props.finishedScheduleRetention ?? Duration.days(30)).toSeconds()),
+      ...(props.emitStartedAndCompleted === false ? { [ENV.STARTED_AND_COMPLETED]: 'false' } : {}),
     };
     const handler = (name: string, description: string) => handlerFunction(this, { name, description, environment, logRetention, tracingEnabled });
     const planFunction = handler('plan', 'Plans the next batch of ticks of a dynamic schedule');

@@ -86,6 +86,16 @@ describe('resources', () => {
     }
   });
 
+  test.each([
+    [{}, undefined],
+    [{ emitStartedAndCompleted: true }, undefined],
+    [{ emitStartedAndCompleted: false }, 'false'],
+  ])('emitStartedAndCompleted %j reaches the handlers as SCHEDULER_STARTED_AND_COMPLETED_EVENTS=%s', (props, expected) => {
+    const { template } = synth(props);
+    const functions = Object.values(template().findResources('AWS::Lambda::Function')) as any[];
+    expect(functions.map((fn) => fn.Properties.Environment.Variables.SCHEDULER_STARTED_AND_COMPLETED_EVENTS)).toEqual([expected, expected, expected]);
+  });
+
   test('only the start function knows the state machine ARN', () => {
     const { template } = synth();
     const withArn = template().findResources('AWS::Lambda::Function', {

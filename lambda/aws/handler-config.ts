@@ -8,6 +8,8 @@ export interface HandlerConfig {
   readonly retentionSeconds: number;
   /** Set for the start handler only; the plan step receives the ARN from its execution context. */
   readonly stateMachineArn?: string;
+  /** Whether `Schedule Started` and `Schedule Completed` are emitted (Rejected, Stopped and Failed always are). */
+  readonly startedAndCompletedEvents: boolean;
 }
 
 function required(name: string): string {
@@ -27,6 +29,7 @@ export function handlerConfig(): HandlerConfig {
     tickSource: required(ENV.TICK_SOURCE),
     retentionSeconds: Number.isFinite(retention) && retention > 0 ? retention : 2592000,
     stateMachineArn: process.env[ENV.STATE_MACHINE_ARN] || undefined,
+    startedAndCompletedEvents: process.env[ENV.STARTED_AND_COMPLETED] !== 'false',
   };
 }
 

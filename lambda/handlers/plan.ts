@@ -45,7 +45,9 @@ export const handler = async (event: PlanEvent): Promise<MachineState> => {
     const owned = await recordCompletion(config.tableName, {
       id, runId, executionArn, ticks: cursor.sequence, reason: plan.completed!.reason, now, retentionSeconds: config.retentionSeconds,
     });
-    return owned ? { ...withoutStarted(state), cursor, plan } : end('run no longer owned by this execution');
+    if (!owned) return end('run no longer owned by this execution');
+    // Completed is emitted by the state machine on the `complete` action; without the event, the run just ends.
+    return config.startedAndCompletedEvents ? { ...withoutStarted(state), cursor, plan } : end('completed');
   }
 
   const batch = plan.ticks?.length ?? 0;

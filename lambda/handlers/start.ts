@@ -43,7 +43,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     now,
   });
   if (!(await acceptClaim(claim, run, event))) return;
-  await startExecution(stateMachineArn, run.executionName, machineInput(parsed, run, claim));
+  await startExecution(stateMachineArn, run.executionName, machineInput(parsed, run, claim, config.startedAndCompletedEvents));
   if (!(await confirmOwnership(config.tableName, run))) return;
   log('INFO', 'Started a schedule', { id: run.id, runId: run.runId, kind: parsed.spec.kind, nextAt: run.nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
 };
@@ -94,10 +94,13 @@ async function acceptClaim(claim: ClaimResult, run: FirstStep, event: EventBridg
   return true;
 }
 
-/** The first execution's input: the run, its first plan, and the detail of `Schedule Started`. */
-function machineInput(parsed: AcceptedStart, run: FirstStep, claim: ClaimResult): MachineState {
+/**
+ * The first execution's input: the run, its first plan, and the detail of `Schedule Started` (the state machine
+ * emits it only when it is there, so turning the event off is leaving it out).
+ */
+function machineInput(parsed: AcceptedStart, run: FirstStep, claim: ClaimResult, announce: boolean): MachineState {
   const { id, spec } = parsed;
-  const { runId, nextAt } = run;
+  const { runId } = run;
   const replacedRunId = claim.outcome === 'claimed' && claim.previous?.status === STATUS.RUNNING ? claim.previous.runId : undefined;
   return {
     id,
@@ -106,19 +109,26 @@ function machineInput(parsed: AcceptedStart, run: FirstStep, claim: ClaimResult)
     spec,
     common: { id, runId, ...(parsed.hasPayload ? { payload: parsed.payload } : {}) },
     cursor: run.cursor,
-    started: {
-      id,
-      runId,
-      kind: spec.kind,
-      expression: spec.expression,
-      timezone: spec.timezone,
-      ...(nextAt ? { nextAt } : {}),
-      ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
-      ...(spec.startAt ? { startAt: spec.startAt } : {}),
-      ...(spec.endAt ? { endAt: spec.endAt } : {}),
-      ...(replacedRunId !== undefined ? { replacedRunId } : {}),
-    },
+    ...(announce ? { started: startedDetail(parsed, run, replacedRunId) } : {}),
     plan: run.plan,
+  };
+}
+
+/** The detail of `Schedule Started`. */
+function startedDetail(parsed: AcceptedStart, run: FirstStep, replacedRunId: string | undefined): Record<string, unknown> {
+  const { id, spec } = parsed;
+  const { runId, nextAt } = run;
+  return {
+    id,
+    runId,
+    kind: spec.kind,
+    expression: spec.expression,
+    timezone: spec.timezone,
+    ...(nextAt ? { nextAt } : {}),
+    ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    ...(spec.startAt ? { startAt: spec.startAt } : {}),
+    ...(spec.endAt ? { endAt: spec.endAt } : {}),
+    ...(replacedRunId !== undefined ? { replacedRunId } : {}),
   };
 }
 

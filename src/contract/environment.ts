@@ -6,4 +6,6 @@ export const ENV = {
   TICK_SOURCE: 'SCHEDULER_TICK_SOURCE',
   /** Seconds a finished schedule's item is kept before DynamoDB TTL removes it. */
   RETENTION_SECONDS: 'SCHEDULER_RETENTION_SECONDS',
+  /** `false` when `Schedule Started` and `Schedule Completed` are turned off; any other value (or none) keeps them. */
+  STARTED_AND_COMPLETED: 'SCHEDULER_STARTED_AND_COMPLETED_EVENTS',
 } as const;

@@ -45,6 +45,19 @@ test('a cron every 15 minutes with limit 3 ticks at :00, :15 and :30, then compl
   expect(local.executions().map((e) => e.status)).toEqual(['SUCCEEDED']);
 });
 
+test('with Started and Completed turned off, a limited cron ticks and completes without either event', async () => {
+  local = await LocalScheduler.create({ now: new Date('2026-05-04T11:52:10Z'), props: { emitStartedAndCompleted: false } });
+
+  await start({ id: 'quiet', cron: '*/15 * * * *', limit: 2 });
+  await local.advanceBy(HOUR);
+
+  expect(tickTimes('quiet')).toEqual(['2026-05-04T12:00:00.000Z', '2026-05-04T12:15:00.000Z']);
+  expect(local.ticks('quiet').map((t) => [t.sequence, t.remaining, t.last])).toEqual([[1, 1, false], [2, 0, true]]);
+  expect(local.events().filter((e) => e.detailType === 'Schedule Started' || e.detailType === 'Schedule Completed')).toEqual([]);
+  expect(await local.item('quiet')).toMatchObject({ status: 'COMPLETED', ticks: 2, reason: 'limit' });
+  expect(local.executions().map((e) => e.status)).toEqual(['SUCCEEDED']);
+});
+
 test('a duration of 90 minutes ticks once, 90 minutes after the start, then completes', async () => {
   await startAt('2026-05-04T08:00:00Z');
 

@@ -3,7 +3,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
 import { computePlan } from '../../../lambda/domain/machine-state';
 import { handler, PlanEvent } from '../../../lambda/handlers/plan';
-import { MachineState, ScheduleSpec, TICKS_PER_EXECUTION } from '../../../src/contract';
+import { ENV, MachineState, ScheduleSpec, TICKS_PER_EXECUTION } from '../../../src/contract';
 
 const { dynamo, sfn } = mockAwsClients();
 useHandlerEnv();
@@ -54,6 +54,13 @@ test('completes a limited run and records completion with a TTL', async () => {
   const update = dynamo.commandCalls(UpdateItemCommand)[0].args[0].input;
   expect(update.UpdateExpression).toContain('#status = :completed');
   expect(Number(update.ExpressionAttributeValues![':expires'].N)).toBe(Math.floor(NOW.getTime() / 1000) + 86400);
+});
+
+test('with Completed turned off, a completed run is recorded and the execution ends without the event', async () => {
+  process.env[ENV.STARTED_AND_COMPLETED] = 'false';
+  const next = await handler(event(stateAfterBatch({ spec: { ...spec, limit: 100 } })));
+  expect(next.plan).toEqual({ action: 'end' });
+  expect(dynamo.commandCalls(UpdateItemCommand)[0].args[0].input.UpdateExpression).toContain('#status = :completed');
 });
 
 test('hands over to a new execution before the history quota, naming it in the item first', async () => {

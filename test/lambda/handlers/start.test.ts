@@ -4,6 +4,7 @@ import { ExecutionAlreadyExists, StartExecutionCommand, StopExecutionCommand } f
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { commandEvent, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
 import { handler } from '../../../lambda/handlers/start';
+import { ENV } from '../../../src/contract';
 
 const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
@@ -103,6 +104,16 @@ describe('start handler: accepted starts', () => {
       '2026-11-22T10:15:00.000Z', '2026-11-22T10:30:00.000Z', '2026-11-22T10:45:00.000Z',
     ]);
     expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+
+  test('with Started and Completed turned off, the first execution has no Started detail to announce', async () => {
+    process.env[ENV.STARTED_AND_COMPLETED] = 'false';
+    currentItemIs(undefined);
+    dynamo.on(GetItemCommand).callsFake(async () => ({ Item: dynamo.commandCalls(PutItemCommand)[0].args[0].input.Item }));
+    await handler(commandEvent('Schedule Start', { id: 'quiet', every: '1h' }));
+    const input = startedInput();
+    expect(input).not.toHaveProperty('started');
+    expect(input.plan.action).toBe('emit');
   });
 
   test('the execution name is deterministic for the same event and differs for another event', async () => {
