@@ -70,12 +70,12 @@ describe('resources', () => {
     expect(JSON.stringify(definition)).not.toMatch(/JSONata/);
   });
 
-  test('three Node.js 24 functions on arm64 with their configuration in the environment', () => {
+  test('four Node.js 24 functions on arm64 with their configuration in the environment', () => {
     const { template } = synth({ finishedScheduleRetention: Duration.days(2) });
     const functions = template().findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' },
     });
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(4);
     for (const fn of Object.values(functions) as any[]) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         SCHEDULER_TICK_SOURCE: 'com.TestStack',
@@ -145,7 +145,7 @@ describe('rules', () => {
 
   test('failed asynchronous invocations go to the dead-letter queue', () => {
     const { template } = synth();
-    template().resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    template().resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
     template().hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } } },
@@ -331,8 +331,54 @@ describe('state machine definition', () => {
     ].filter((state: any) => state.Type === 'Task');
     expect(tasks.length).toBeGreaterThanOrEqual(6);
     for (const task of tasks) {
-      expect(task.Retry?.[0]).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: 30 });
+      const retriers = task.Retry.filter((retrier: any) => retrier.MaxAttempts > 0);
+      expect(retriers.length).toBeGreaterThan(0);
+      for (const retrier of retriers) expect(retrier).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: 30 });
     }
+  });
+
+  const backoff = (maxAttempts: number) => ({ IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: maxAttempts, MaxDelaySeconds: 30, JitterStrategy: 'FULL' });
+  const eventBridgeRetry = [
+    { ErrorEquals: ['EventBridge.FailedEntry'], ...backoff(8) },
+    { ErrorEquals: ['States.TaskFailed'], ...backoff(3) },
+  ];
+  test.each([
+    ['EmitTick', eventBridgeRetry],
+    ['EmitStarted', eventBridgeRetry],
+    ['EmitCompleted', eventBridgeRetry],
+    ['EmitFailed', eventBridgeRetry],
+    ['Plan', [
+      { ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException'], ...backoff(8) },
+      { ErrorEquals: ['States.TaskFailed'], ...backoff(8) },
+    ]],
+    ['MarkFailed', [
+      { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 },
+      { ErrorEquals: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.InternalServerErrorException', 'DynamoDB.AmazonDynamoDBException'], ...backoff(6) },
+      { ErrorEquals: ['States.TaskFailed'], ...backoff(3) },
+    ]],
+  ])('%s retries only the error names AWS documents for its integration, then States.TaskFailed a bounded number of times', (name, retry) => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    const state = definition.States[name] ?? definition.States.EmitTicks.ItemProcessor.States[name];
+    expect(state.Retry).toEqual(retry);
+  });
+
+  test('no retrier waits for States.Timeout, which a Task without TimeoutSeconds never raises', () => {
+    const { template } = synth();
+    const text = JSON.stringify(definitionOf(template()));
+    expect(text).not.toContain('States.Timeout');
+    expect(text).not.toContain('TimeoutSeconds');
+  });
+
+  test('the failure path reads no optional field: the Catch output goes out whole, and the Fail states say whether it was reported', () => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    expect(JSON.stringify(definition)).not.toContain('$.failure.Cause');
+    expect(definition.States.EmitFailed.Parameters.Entries[0].Detail).toMatchObject({ 'failure.$': '$.failure', 'error.$': '$.failure.Error' });
+    expect(definition.States.EmitFailed.Next).toBe('Failed');
+    expect(definition.States.EmitFailed.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.emitFailedError', Next: 'FailedUnreported' }]);
+    expect(definition.States.Failed).toMatchObject({ Type: 'Fail', Error: 'ScheduleFailed', Cause: expect.any(String) });
+    expect(definition.States.FailedUnreported).toMatchObject({ Type: 'Fail', Error: 'ScheduleFailedUnreported', Cause: expect.any(String) });
   });
 
   test('failures are caught, mark the item failed and emit Schedule Failed', () => {
