@@ -1,5 +1,6 @@
 /**
- * USD per million ticks from the measured per-tick figures and AWS list prices (us-east-1, no free tier).
+ * USD per million ticks from the measured per-tick figures and AWS list prices (us-east-1, no free tier), as
+ * published on the AWS pricing pages in December 2026.
  */
 import { Rates } from './workloads';
 
@@ -16,12 +17,16 @@ export const PRICES = {
   lambdaAssumedMs: 100,
   /** EventBridge custom events: $1.00 per million entries (each 64 KB chunk of an entry counts as one). */
   eventBridgePerEntry: 1 / 1e6,
-  /** DynamoDB on-demand: $1.25 per million write request units; one write of an item under 1 KB is one WRU. */
-  dynamoPerWrite: 1.25 / 1e6,
-  /** DynamoDB on-demand: $0.25 per million read request units; a strongly consistent read under 4 KB is one RRU. */
-  dynamoPerRead: 0.25 / 1e6,
+  /**
+   * DynamoDB on-demand: $0.625 per million write request units (halved on November 1, 2024); one write of an item
+   * under 1 KB is one WRU.
+   */
+  dynamoPerWrite: 0.625 / 1e6,
+  /** DynamoDB on-demand: $0.125 per million read request units; a strongly consistent read under 4 KB is one RRU. */
+  dynamoPerRead: 0.125 / 1e6,
   /** EventBridge Scheduler: $1.00 per million invocations (one per tick), one-minute precision. */
   eventBridgeSchedulerPerInvocation: 1 / 1e6,
+  /** A schedule that targets an event bus also puts one custom event per tick: $1.00 per million (eventBridgePerEntry). */
 } as const;
 
 export interface CostBreakdown {
@@ -48,6 +53,7 @@ export function costPerMillionTicks(r: Rates): CostBreakdown {
   return { stepFunctions, lambda, eventBridge, dynamoDb, total: stepFunctions + lambda + eventBridge + dynamoDb };
 }
 
+/** EventBridge Scheduler delivering each tick to an event bus: one invocation plus one custom event put on the bus. */
 export function eventBridgeSchedulerPerMillionTicks(): number {
-  return PRICES.eventBridgeSchedulerPerInvocation * MILLION;
+  return (PRICES.eventBridgeSchedulerPerInvocation + PRICES.eventBridgePerEntry) * MILLION;
 }

@@ -10,9 +10,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SchedulerAlarms, SchedulerAlarmsOptions } from './alarms';
-import { DETAIL_TYPE, ENV } from './contract';
+import { DETAIL_TYPE, ENV, STATUS_CHANGE_DETAIL_TYPE } from './contract';
 import { ScheduleEventRuleOptions } from './on-tick-options';
-import { commandRule } from './private/command-rule';
+import { allowEventBridgeToUseDeadLetterKey, commandRule, MAX_RULE_DESCRIPTION, ruleDescription } from './private/command-rule';
 import { handlerFunction } from './private/handler-function';
 import { addNagSuppressions } from './private/nag-suppressions';
 import { grantSchedulerAccess } from './private/scheduler-grants';
@@ -69,10 +69,16 @@ export interface DynamicSchedulerProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * The queue that receives Start and Stop events that could not be processed after retries,
-   * with the original event.
+   * The queue that receives Start and Stop events (and failed-execution events) that could not be processed after
+   * retries, with the original event.
+   *
+   * A queue encrypted with a customer managed KMS key works: the handlers' roles are granted the key, and the key
+   * policy gets a statement allowing `events.amazonaws.com` `kms:GenerateDataKey` and `kms:Decrypt` for this
+   * account's rules. For an imported key (`kms.Key.fromKeyArn`) the key policy cannot be changed from here: add
+   * that statement to it yourself (see the README), or EventBridge cannot dead-letter to the queue.
    *
    * @default - an SQS-encrypted queue with 14 days of retention is created
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
    */
   readonly deadLetterQueue?: sqs.IQueue;
 
@@ -136,10 +142,17 @@ export class DynamicScheduler extends Construct {
   public readonly stopFunction: lambda.IFunction;
   /** Plans each batch of ticks; invoked by the state machine. */
   public readonly planFunction: lambda.IFunction;
+  /** Marks the item of an execution that failed or timed out without its failure path FAILED, and reports it. */
+  public readonly failedFunction: lambda.IFunction;
   /** Matches `Schedule Start` from the allowed sources. */
   public readonly startRule: events.IRule;
   /** Matches `Schedule Stop` from the allowed sources. */
   public readonly stopRule: events.IRule;
+  /**
+   * Matches the `Step Functions Execution Status Change` events (FAILED, TIMED_OUT) of this state machine on the
+   * account's default bus, where Step Functions sends them whatever bus the scheduler uses.
+   */
+  public readonly executionFailedRule: events.IRule;
   /** Receives Start and Stop events that failed after retries, with the original event. */
   public readonly deadLetterQueue: sqs.IQueue;
 
@@ -173,7 +186,9 @@ export class DynamicScheduler extends Construct {
     const planFunction = handler('plan', 'Plans the next batch of ticks of a dynamic schedule');
     const stopFunction = handler('stop', 'Handles Schedule Stop events');
     const startFunction = handler('start', 'Handles Schedule Start events');
+    const failedFunction = handler('failed', 'Reports executions of the dynamic scheduler that failed or timed out');
     this.planFunction = planFunction;
+    this.failedFunction = failedFunction;
     this.stopFunction = stopFunction;
     this.startFunction = startFunction;
 
@@ -189,13 +204,35 @@ export class DynamicScheduler extends Construct {
     this.stateMachine = stateMachine;
     startFunction.addEnvironment(ENV.STATE_MACHINE_ARN, stateMachine.stateMachineArn);
     grantSchedulerAccess(this, {
-      table, eventBus: this.eventBus, stateMachine, startFunction, stopFunction, planFunction, encryptionKey: props.encryptionKey,
+      table, eventBus: this.eventBus, stateMachine, startFunction, stopFunction, planFunction, failedFunction, encryptionKey: props.encryptionKey,
     });
 
-    const sources = props.allowedSources ?? events.Match.anythingBut(this.tickSource);
-    const commands = { eventBus: this.eventBus, sources, deadLetterQueue: this.deadLetterQueue };
-    this.startRule = commandRule(this, 'StartRule', { ...commands, detailType: DETAIL_TYPE.START, handler: startFunction });
-    this.stopRule = commandRule(this, 'StopRule', { ...commands, detailType: DETAIL_TYPE.STOP, handler: stopFunction });
+    const source = props.allowedSources ?? events.Match.anythingBut(this.tickSource);
+    const command = (ruleId: string, detailType: string, fn: lambda.Function) => commandRule(this, ruleId, {
+      eventBus: this.eventBus,
+      description: `${detailType} commands for the dynamic scheduler`,
+      eventPattern: { source, detailType: [detailType] },
+      handler: fn,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    this.startRule = command('StartRule', DETAIL_TYPE.START, startFunction);
+    this.stopRule = command('StopRule', DETAIL_TYPE.STOP, stopFunction);
+    // No Catch sees an execution fail at the 25,000-event history quota, on a States.Runtime error or at its
+    // timeout; Step Functions reports those only with a status-change event, sent to the default bus.
+    // ABORTED is left out: the scheduler stops executions itself. Delivery of these events is best effort.
+    // @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+    this.executionFailedRule = commandRule(this, 'ExecutionFailedRule', {
+      eventBus: props.eventBus ? events.EventBus.fromEventBusName(this, 'AccountDefaultBus', 'default') : this.eventBus,
+      description: 'Failed and timed-out executions of the dynamic scheduler\'s state machine',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: [STATUS_CHANGE_DETAIL_TYPE],
+        detail: { stateMachineArn: [stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT'] },
+      },
+      handler: failedFunction,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    allowEventBridgeToUseDeadLetterKey(this.deadLetterQueue);
     addNagSuppressions(this, props);
   }
 
@@ -226,10 +263,13 @@ export class DynamicScheduler extends Construct {
       ? { id: [options.scheduleId] }
       : options.scheduleIdPrefix !== undefined ? { id: events.Match.prefix(options.scheduleIdPrefix) } : undefined;
     const described = filter ? ` of schedule ${options.scheduleId ?? `${options.scheduleIdPrefix}*`}` : '';
+    if (options.description !== undefined && !Token.isUnresolved(options.description) && options.description.length > MAX_RULE_DESCRIPTION) {
+      throw new Error(`description cannot be longer than ${MAX_RULE_DESCRIPTION} characters, got ${options.description.length}: "${options.description}"`);
+    }
     return new events.Rule(this, id, {
       eventBus: this.eventBus,
       ruleName: options.ruleName,
-      description: options.description ?? `${eventType} events${described} from ${this.tickSource}`,
+      description: options.description ?? ruleDescription(`${eventType} events${described} from ${this.tickSource}`),
       eventPattern: { source: [this.tickSource], detailType: [eventType], detail: filter },
       targets: options.target ? [options.target] : undefined,
     });
@@ -290,7 +330,7 @@ export class DynamicScheduler extends Construct {
   public metricTicksEmitted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     this.tickMetricRule ??= new events.Rule(this, 'TickMetricRule', {
       eventBus: this.eventBus,
-      description: `Counts the ${DETAIL_TYPE.TICK} events from ${this.tickSource} (MatchedEvents); no target`,
+      description: ruleDescription(`Counts the ${DETAIL_TYPE.TICK} events from ${this.tickSource} (MatchedEvents); no target`),
       eventPattern: { source: [this.tickSource], detailType: [DETAIL_TYPE.TICK] },
     });
     // Rules on the default bus report RuleName only; rules on custom buses report EventBusName and RuleName.

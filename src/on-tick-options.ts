@@ -34,9 +34,9 @@ export interface ScheduleEventRuleOptions {
   readonly ruleName?: string;
 
   /**
-   * A description of the rule.
+   * A description of the rule: at most 512 characters (EventBridge's limit).
    *
-   * @default - a description naming the event type and filter
+   * @default - a description naming the event type and filter, cut to 512 characters
    */
   readonly description?: string;
 }

@@ -70,12 +70,12 @@ describe('resources', () => {
     expect(JSON.stringify(definition)).not.toMatch(/JSONata/);
   });
 
-  test('three Node.js 24 functions on arm64 with their configuration in the environment', () => {
+  test('four Node.js 24 functions on arm64 with their configuration in the environment', () => {
     const { template } = synth({ finishedScheduleRetention: Duration.days(2) });
     const functions = template().findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' },
     });
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(4);
     for (const fn of Object.values(functions) as any[]) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         SCHEDULER_TICK_SOURCE: 'com.TestStack',
@@ -155,7 +155,7 @@ describe('rules', () => {
 
   test('failed asynchronous invocations go to the dead-letter queue', () => {
     const { template } = synth();
-    template().resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    template().resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
     template().hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } } },
@@ -341,8 +341,54 @@ describe('state machine definition', () => {
     ].filter((state: any) => state.Type === 'Task');
     expect(tasks.length).toBeGreaterThanOrEqual(6);
     for (const task of tasks) {
-      expect(task.Retry?.[0]).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: 30 });
+      const retriers = task.Retry.filter((retrier: any) => retrier.MaxAttempts > 0);
+      expect(retriers.length).toBeGreaterThan(0);
+      for (const retrier of retriers) expect(retrier).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: 30 });
     }
+  });
+
+  const backoff = (maxAttempts: number) => ({ IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: maxAttempts, MaxDelaySeconds: 30, JitterStrategy: 'FULL' });
+  const eventBridgeRetry = [
+    { ErrorEquals: ['EventBridge.FailedEntry'], ...backoff(8) },
+    { ErrorEquals: ['States.TaskFailed'], ...backoff(3) },
+  ];
+  test.each([
+    ['EmitTick', eventBridgeRetry],
+    ['EmitStarted', eventBridgeRetry],
+    ['EmitCompleted', eventBridgeRetry],
+    ['EmitFailed', eventBridgeRetry],
+    ['Plan', [
+      { ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException'], ...backoff(8) },
+      { ErrorEquals: ['States.TaskFailed'], ...backoff(8) },
+    ]],
+    ['MarkFailed', [
+      { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 },
+      { ErrorEquals: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.InternalServerErrorException', 'DynamoDB.AmazonDynamoDBException'], ...backoff(6) },
+      { ErrorEquals: ['States.TaskFailed'], ...backoff(3) },
+    ]],
+  ])('%s retries only the error names AWS documents for its integration, then States.TaskFailed a bounded number of times', (name, retry) => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    const state = definition.States[name] ?? definition.States.EmitTicks.ItemProcessor.States[name];
+    expect(state.Retry).toEqual(retry);
+  });
+
+  test('no retrier waits for States.Timeout, which a Task without TimeoutSeconds never raises', () => {
+    const { template } = synth();
+    const text = JSON.stringify(definitionOf(template()));
+    expect(text).not.toContain('States.Timeout');
+    expect(text).not.toContain('TimeoutSeconds');
+  });
+
+  test('the failure path reads no optional field: the Catch output goes out whole, and the Fail states say whether it was reported', () => {
+    const { template } = synth();
+    const definition = definitionOf(template());
+    expect(JSON.stringify(definition)).not.toContain('$.failure.Cause');
+    expect(definition.States.EmitFailed.Parameters.Entries[0].Detail).toMatchObject({ 'failure.$': '$.failure', 'error.$': '$.failure.Error' });
+    expect(definition.States.EmitFailed.Next).toBe('Failed');
+    expect(definition.States.EmitFailed.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.emitFailedError', Next: 'FailedUnreported' }]);
+    expect(definition.States.Failed).toMatchObject({ Type: 'Fail', Error: 'ScheduleFailed', Cause: expect.any(String) });
+    expect(definition.States.FailedUnreported).toMatchObject({ Type: 'Fail', Error: 'ScheduleFailedUnreported', Cause: expect.any(String) });
   });
 
   test('failures are caught, mark the item failed and emit Schedule Failed', () => {
@@ -395,5 +441,129 @@ describe('validation', () => {
       EventPattern: { source: [{ 'anything-but': ['acme.scheduler'] }] },
     });
     expect(definitionOf(template()).States.EmitTicks.ItemProcessor.States.EmitTick.Parameters.Entries[0].Source).toBe('acme.scheduler');
+  });
+});
+
+describe('AWS fidelity of the resources', () => {
+  test('the state machine logs to a log group under /aws/vendedlogs/states/, named after the stack and the scheduler', () => {
+    const { template } = synth();
+    template().hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/TestStack-.*Scheduler.*[0-9A-F]{8}$'),
+    });
+    const groups = template().findResources('AWS::Logs::LogGroup');
+    const machineLogs = Object.keys(groups).filter((id) => id.includes('StateMachineLogs'));
+    expect(machineLogs).toHaveLength(1);
+    expect(groups[machineLogs[0]].Properties.LogGroupName.length).toBeLessThanOrEqual(512);
+  });
+
+  test('two schedulers in one stack get distinct log group names', () => {
+    const app = new App();
+    const stack = new Stack(app, 'TwoStack');
+    new DynamicScheduler(stack, 'A');
+    new DynamicScheduler(stack, 'B');
+    const names = Object.values<any>(Template.fromStack(stack).findResources('AWS::Logs::LogGroup'))
+      .map((group) => group.Properties.LogGroupName).filter((name) => typeof name === 'string' && name.startsWith('/aws/vendedlogs/'));
+    expect(new Set(names).size).toBe(2);
+  });
+
+  test('failed and timed-out executions of this state machine, on the default bus, go to the failed handler with retries and the dead-letter queue', () => {
+    const app = new App();
+    const stack = new Stack(app, 'BusStack');
+    const scheduler = new DynamicScheduler(stack, 'Scheduler', { eventBus: new events.EventBus(stack, 'Bus') });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'default',
+      EventPattern: {
+        'source': ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        'detail': { stateMachineArn: [{ Ref: stack.getLogicalId(scheduler.stateMachine.node.defaultChild as any) }], status: ['FAILED', 'TIMED_OUT'] },
+      },
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [stack.getLogicalId(scheduler.failedFunction.node.defaultChild as any), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+      })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: stack.getLogicalId(scheduler.failedFunction.node.defaultChild as any) },
+      MaximumRetryAttempts: 2,
+    });
+  });
+
+  test('onScheduleEvent with a 256-character id and a 256-character tick source keeps its description within 512 characters', () => {
+    const { scheduler, template } = synth({ tickSource: 's'.repeat(256) });
+    scheduler.onScheduleEvent('Worst', ScheduleEventType.COMPLETED, { scheduleIdPrefix: 'p'.repeat(256) });
+    scheduler.metricTicksEmitted();
+    const descriptions = Object.values<any>(template().findResources('AWS::Events::Rule')).map((rule) => rule.Properties.Description);
+    expect(Math.max(...descriptions.map((d: string) => d.length))).toBe(512);
+    for (const description of descriptions) expect(description.length).toBeLessThanOrEqual(512);
+    expect(descriptions).toContainEqual(expect.stringMatching(/^Schedule Completed events of schedule p{256}\* from s+…$/));
+  });
+
+  test('a description over 512 characters given to onScheduleEvent is refused, naming its length', () => {
+    const { scheduler } = synth();
+    expect(() => scheduler.onTick('TooLong', { description: 'd'.repeat(513) })).toThrow('description cannot be longer than 512 characters, got 513');
+  });
+});
+
+describe('a dead-letter queue encrypted with a customer managed key', () => {
+  function withEncryptedQueue() {
+    const app = new App();
+    const stack = new Stack(app, 'KmsStack');
+    const key = new kms.Key(stack, 'QueueKey');
+    const deadLetterQueue = new sqs.Queue(stack, 'Dlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key });
+    const scheduler = new DynamicScheduler(stack, 'Scheduler', { deadLetterQueue });
+    return { stack, scheduler, template: Template.fromStack(stack), keyId: stack.getLogicalId(key.node.defaultChild as any) };
+  }
+
+  test('the key policy lets EventBridge encrypt what it dead-letters from this account\'s rules (aws/aws-cdk#33169)', () => {
+    const { template, keyId } = withEncryptedQueue();
+    template.hasResource('AWS::KMS::Key', {
+      Properties: {
+        KeyPolicy: {
+          Statement: Match.arrayWith([{
+            Sid: 'AllowEventBridgeToSendDeadLetters',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':rule/*']] } },
+            },
+          }]),
+        },
+      },
+    });
+    expect(keyId).toBeDefined();
+  });
+
+  test('each handler role may use the key to send to the queue (Lambda\'s on-failure destination sends with the function role)', () => {
+    const { stack, scheduler, template, keyId } = withEncryptedQueue();
+    for (const fn of [scheduler.startFunction, scheduler.stopFunction, scheduler.failedFunction]) {
+      const roleId = stack.getLogicalId((fn.role as iam.Role).node.defaultChild as any);
+      const statements = Object.values<any>(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => policy.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+      expect(statements).toContainEqual(expect.objectContaining({
+        Action: expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:Decrypt']),
+        Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      }));
+    }
+  });
+
+  test('an imported key cannot be changed: the handlers still get the key, and the README says which key-policy statement to add', () => {
+    const app = new App();
+    const stack = new Stack(app, 'ImportedKeyStack');
+    const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555');
+    const deadLetterQueue = sqs.Queue.fromQueueAttributes(stack, 'Dlq', { queueArn: 'arn:aws:sqs:us-east-1:123456789012:dlq', keyArn: key.keyArn });
+    const scheduler = new DynamicScheduler(stack, 'Scheduler', { deadLetterQueue });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    const roleId = stack.getLogicalId((scheduler.failedFunction.role as iam.Role).node.defaultChild as any);
+    const statements = Object.values<any>(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual(expect.objectContaining({ Resource: key.keyArn }));
   });
 });

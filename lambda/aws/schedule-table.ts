@@ -38,6 +38,10 @@ export interface ScheduleItem {
   readonly batchSize?: number;
   readonly nextAt?: string;
   readonly reason?: string;
+  /** The execution whose failure (reported by a status-change event) marked the run FAILED. */
+  readonly failedExecutionArn?: string;
+  /** Set once the `Schedule Failed` for `failedExecutionArn` was put on the bus. */
+  readonly failureReported?: boolean;
   /** Set once the `Schedule Stopped` of the Stop in `lastCommand` was put on the bus. */
   readonly stopReported?: boolean;
   readonly startedAt?: string;
@@ -313,4 +317,58 @@ async function conditionalUpdate(tableName: string, id: string, args: {
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+export type FailureResult =
+  /** The run was this execution's and running: it is now FAILED. */
+  | { readonly outcome: 'marked' }
+  /** This execution's run was marked FAILED by this handler before (a redelivery); `reported` says if it was announced. */
+  | { readonly outcome: 'duplicate'; readonly reported: boolean }
+  /** The run is over, superseded, or was never this execution's: nothing to do. */
+  | { readonly outcome: 'not-running' };
+
+/**
+ * Mark the run FAILED after its execution failed without its own failure path (or timed out): only if the item is
+ * still RUNNING and still names this run and this execution, so a stopped, replaced or handed-over run is left alone.
+ */
+export async function recordExecutionFailure(tableName: string, failure: {
+  id: string; runId: string; executionArn: string; reason: string; now: Date; retentionSeconds: number;
+}): Promise<FailureResult> {
+  try {
+    await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: marshall({ id: failure.id }),
+      UpdateExpression: 'SET #status = :failed, reason = :reason, failedExecutionArn = :executionArn, finishedAt = :now, '
+        + 'updatedAt = :now, #ttl = :expires REMOVE nextAt',
+      ConditionExpression: RUN_CONDITION,
+      ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: marshall({
+        ':runId': failure.runId,
+        ':running': STATUS.RUNNING,
+        ':failed': STATUS.FAILED,
+        ':executionArn': failure.executionArn,
+        ':reason': failure.reason,
+        ':now': failure.now.toISOString(),
+        ':expires': expiresAt(failure.now, failure.retentionSeconds),
+      }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }));
+    return { outcome: 'marked' };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const current = itemOf(error);
+    if (current?.status === STATUS.FAILED && current.runId === failure.runId && current.failedExecutionArn === failure.executionArn) {
+      return { outcome: 'duplicate', reported: current.failureReported === true };
+    }
+    return { outcome: 'not-running' };
+  }
+}
+
+/** Remember that the `Schedule Failed` of this execution went out, so a redelivery does not send it again. */
+export async function recordFailureReported(tableName: string, id: string, executionArn: string): Promise<void> {
+  await conditionalUpdate(tableName, id, {
+    update: 'SET failureReported = :true',
+    condition: 'failedExecutionArn = :executionArn',
+    values: { ':true': true, ':executionArn': executionArn },
+  });
 }

@@ -10,6 +10,27 @@ const eventBridge = new EventBridgeClient(clientConfig);
 /** Largest `received` echoed back in a `Schedule Rejected` event (PutEvents entries are limited to 256 KB). */
 export const MAX_ECHO_BYTES = 16 * 1024;
 
+/** Errors listed in a `Schedule Rejected` event; `errorCount` and `errorsOmitted` say how many there were. */
+export const MAX_REJECTED_ERRORS = 20;
+
+/**
+ * The PutEvents entry limit. EventBridge raised it to 1 MB in January 2026, but Step Functions' payload quota and
+ * older regions' documentation keep 256 KB; staying under it keeps every event deliverable everywhere.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export const MAX_ENTRY_BYTES = 256 * 1024;
+
+/**
+ * The size of a PutEvents entry as EventBridge computes it: `Time` 14 bytes if given, the UTF-8 bytes of `Source`,
+ * `DetailType` and `Detail`, and of each of `Resources`.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export function entrySize(entry: { Source: string; DetailType: string; Detail?: string; Resources?: string[]; Time?: unknown }): number {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  return (entry.Time !== undefined ? 14 : 0) + bytes(entry.Source) + bytes(entry.DetailType)
+    + (entry.Detail !== undefined ? bytes(entry.Detail) : 0) + (entry.Resources ?? []).reduce((n, r) => n + bytes(r), 0);
+}
+
 /** Put one scheduler event on the bus; a failed entry throws so the invocation is retried. */
 export async function emit(config: HandlerConfig, detailType: string, detail: Record<string, unknown>): Promise<void> {
   const result = await eventBridge.send(new PutEventsCommand({
@@ -46,12 +67,37 @@ export async function reject(
   event: EventBridgeEvent<string, unknown>,
   rejected: { readonly id?: string; readonly errors: readonly unknown[] },
 ): Promise<void> {
-  log('INFO', `Rejected a ${command}`, { eventId: event.id, id: rejected.id, errors: rejected.errors });
-  await emit(config, DETAIL_TYPE.REJECTED, {
+  log('INFO', `Rejected a ${command}`, { eventId: event.id, id: rejected.id, errorCount: rejected.errors.length, errors: rejected.errors.slice(0, MAX_REJECTED_ERRORS) });
+  await emit(config, DETAIL_TYPE.REJECTED, rejectedDetail(config.tickSource, command, event, rejected));
+}
+
+/**
+ * The detail of `Schedule Rejected`, which must fit one PutEvents entry whatever was received: the first
+ * {@link MAX_REJECTED_ERRORS} errors with `errorCount` and `errorsOmitted`, and the received detail echoed (or
+ * summarized). Should that still not fit, the errors' values and the echo are dropped.
+ */
+export function rejectedDetail(
+  tickSource: string,
+  command: string,
+  event: EventBridgeEvent<string, unknown>,
+  rejected: { readonly id?: string; readonly errors: readonly unknown[] },
+): Record<string, unknown> {
+  const errors = rejected.errors.slice(0, MAX_REJECTED_ERRORS);
+  const detail: Record<string, unknown> = {
     ...(rejected.id !== undefined ? { id: rejected.id } : {}),
     command,
-    errors: rejected.errors,
+    errors,
+    errorCount: rejected.errors.length,
+    errorsOmitted: rejected.errors.length - errors.length,
     received: echo(event.detail),
     eventId: event.id,
-  });
+  };
+  const fits = (d: Record<string, unknown>) =>
+    entrySize({ Source: tickSource, DetailType: DETAIL_TYPE.REJECTED, Detail: JSON.stringify(d) }) <= MAX_ENTRY_BYTES;
+  if (fits(detail)) return detail;
+  return {
+    ...detail,
+    errors: errors.map((error) => ({ ...(error as object), value: undefined })),
+    received: { truncated: true },
+  };
 }

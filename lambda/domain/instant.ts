@@ -60,3 +60,13 @@ export function utcMs(year: number, month: number, day: number, hour = 0, minute
   d.setUTCHours(hour, minute, second, 0);
   return d.getTime();
 }
+
+/**
+ * The first whole second at or after `ms`. Step Functions "considers the time value up to seconds and truncates
+ * milliseconds" of a Wait's timestamp, so a tick scheduled at a fraction of a second would be emitted up to 999 ms
+ * early; every instant a Wait waits for is therefore a whole second, rounded up, never down.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
+ */
+export function ceilToSecond(ms: number): number {
+  return Math.ceil(ms / 1000) * 1000;
+}

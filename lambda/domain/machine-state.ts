@@ -1,3 +1,4 @@
+import { ceilToSecond } from './instant';
 import { nextOccurrences } from './occurrences';
 import { BATCH_SIZE, CompletionReason, Cursor, MachineState, Plan, PLAN_ACTION, ScheduleSpec, TickItem } from '../../src/contract';
 
@@ -49,7 +50,9 @@ export function computePlan(
 
   const inBatch = upcoming.slice(0, wanted).filter((t) => t.getTime() <= deadline.getTime());
   if (inBatch.length === 0) {
-    return { action: PLAN_ACTION.SLEEP, wakeAt: deadline.toISOString() };
+    // A whole second, rounded up: the Sleep state's Wait drops milliseconds, and waking before the deadline would
+    // plan another sleep until the same second, again and again.
+    return { action: PLAN_ACTION.SLEEP, wakeAt: new Date(ceilToSecond(deadline.getTime())).toISOString() };
   }
 
   const ticks = inBatch.map((scheduledAt, index): TickItem => {

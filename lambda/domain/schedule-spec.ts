@@ -10,7 +10,7 @@ import { parseCron } from './cron-expression';
 import {
   checkId, Detail, echo, isPlainObject, isValidZone, notAnObject, payloadProblem, present, unknownFields, unreadable,
 } from './detail-fields';
-import { parseInstant } from './instant';
+import { ceilToSecond, parseInstant } from './instant';
 import { parseInterval } from './interval';
 import { neverFires } from './never-fires';
 import { StartParseResult } from './parse-result';
@@ -28,7 +28,9 @@ export const MAX_LIMIT = 1_000_000_000;
  *
  * On success the spec holds only the fields that apply (no `undefined` values, since it is stored in DynamoDB):
  * `every`'s anchor is `startAt` when given (even in the past: later occurrences count from it), else `now + every`;
- * `duration`'s anchor is `now + duration`; `at`'s anchor is the instant given.
+ * `duration`'s anchor is `now + duration`; `at`'s anchor is the instant given. Anchors and `startAt` are rounded up
+ * to the next whole second (see {@link ceilToSecond}): Step Functions' Wait drops milliseconds, so every tick's
+ * `scheduledAt` is a whole second and no tick is emitted before it.
  */
 export function parseStartDetail(detail: unknown, now: Date): StartParseResult {
   try {
@@ -198,7 +200,11 @@ function parsePayload(detail: Detail): ValidationError[] {
   return problem ? [{ field: 'payload', message: problem }] : [];
 }
 
-/** The spec of a sound Start: only the fields that apply, anchors resolved against `now`. */
+/**
+ * The spec of a sound Start: only the fields that apply, anchors resolved against `now` and rounded up to whole
+ * seconds, as is `startAt` (a whole-second tick is at or after `startAt` exactly when it is at or after the rounded
+ * one). `endAt` is kept as given: the last tick is the last whole second at or before it.
+ */
 function buildSpec(
   timing: Timing,
   options: { limit?: number; timezone: string; startAt?: Instant; endAt?: Instant },
@@ -208,20 +214,20 @@ function buildSpec(
   const { timezone, limit, startAt, endAt } = options;
   const bounds = {
     ...(limit !== undefined ? { limit } : {}),
-    ...(startAt !== undefined ? { startAt: new Date(startAt.ms).toISOString() } : {}),
+    ...(startAt !== undefined ? { startAt: new Date(ceilToSecond(startAt.ms)).toISOString() } : {}),
     ...(endAt !== undefined ? { endAt: new Date(endAt.ms).toISOString() } : {}),
   };
   switch (kind) {
     case 'cron':
       return { kind, expression, ...timing.cron!, timezone, ...bounds };
     case 'every': {
-      const anchor = new Date(startAt?.ms ?? now.getTime() + timing.intervalMs!).toISOString();
+      const anchor = new Date(ceilToSecond(startAt?.ms ?? now.getTime() + timing.intervalMs!)).toISOString();
       return { kind, expression, everyMs: timing.intervalMs!, anchor, timezone, ...bounds };
     }
     case 'duration':
-      return { kind, expression, anchor: new Date(now.getTime() + timing.intervalMs!).toISOString(), timezone, ...bounds };
+      return { kind, expression, anchor: new Date(ceilToSecond(now.getTime() + timing.intervalMs!)).toISOString(), timezone, ...bounds };
     default:
-      return { kind, expression, anchor: new Date(timing.atMs!).toISOString(), timezone, ...bounds };
+      return { kind, expression, anchor: new Date(ceilToSecond(timing.atMs!)).toISOString(), timezone, ...bounds };
   }
 }
 

@@ -18,7 +18,7 @@
  * Differences from EventBridge: delivery is immediate (no ~0.5 s latency, no out-of-order delivery) and exactly once
  * (EventBridge is at-least-once); archives, replays, schedules (ScheduleExpression rules are ignored), API
  * destinations, cross-account buses, DLQs and EventBridge's own 24-hour retry policy are not modelled; entry limits:
- * 10 entries per call (ValidationException), 256 KB per entry (measured in UTF-16 units of the JSON detail);
+ * 10 entries per call (ValidationException), 256 KB per entry (measured as EventBridge does, see `entrySize`);
  * `time` is whole seconds like EventBridge's.
  */
 import { randomUUID } from 'crypto';
@@ -78,7 +78,18 @@ export interface LocalEventBusOptions {
   readonly retryDelaysMs?: number[];
 }
 
-const MAX_ENTRY_CHARS = 256 * 1024;
+const MAX_ENTRY_BYTES = 256 * 1024;
+
+/**
+ * A PutEvents entry's size as EventBridge computes it: `Time` 14 bytes if given, the UTF-8 bytes of `Source`,
+ * `DetailType`, `Detail` and of each of `Resources`.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export function entrySize(entry: PutEventsEntry, detailText: string): number {
+  const bytes = (text: string | undefined) => Buffer.byteLength(text ?? '', 'utf8');
+  return (entry.Time !== undefined ? 14 : 0) + bytes(entry.Source) + bytes(entry.DetailType) + bytes(detailText)
+    + (entry.Resources ?? []).reduce((n, resource) => n + bytes(resource), 0);
+}
 
 function busNameOf(nameOrArn: string | undefined): string {
   if (!nameOrArn) return 'default';
@@ -234,7 +245,7 @@ export class LocalEventBus {
     if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     }
-    if (detailText.length + entry.Source.length + entry.DetailType.length > MAX_ENTRY_CHARS) {
+    if (entrySize(entry, detailText) > MAX_ENTRY_BYTES) {
       return { ErrorCode: 'EventsEntryTooLarge', ErrorMessage: 'Entry size exceeds the maximum of 256 KB.' };
     }
     if (!this.buses.has(busName)) {

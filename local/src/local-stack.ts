@@ -15,7 +15,7 @@ import { applyAwsEnvironment, awsEnvironment, LocalAwsEndpoint, sharedAwsEndpoin
 import { DynamoDbLocal, sharedDynamoDb } from './dynamodb-local';
 import { LocalEventBus, PutEventsEntry } from './event-bus-local';
 import { handlerModule, LocalFunction } from './lambda-local';
-import { LocalStateMachine, StepFunctionsLocal, TaskInvocation } from './step-functions-local';
+import { ExecutionRecord, LocalStateMachine, StepFunctionsLocal, TaskInvocation } from './step-functions-local';
 import { dynamoDbTask, isDynamoDbTask, isLambdaArn, LAMBDA_INVOKE, lambdaTask } from './task-integrations';
 import { Template, TemplateResolver } from './template-resolver';
 import { VirtualClock } from './virtual-clock';
@@ -110,6 +110,7 @@ export class LocalStack {
         stateMachineArn: machine.arn,
         definition: machine.definition,
         dispatch: (task) => this.dispatch(task),
+        onExecutionEnd: (execution) => this.publishStatusChange(execution),
       }));
     }
   }
@@ -168,6 +169,38 @@ export class LocalStack {
   public functionByArn(nameOrArn: string): LocalFunction | undefined {
     const bare = nameOrArn.replace(/:(\$LATEST|\d+)$/, '');
     return this.functions.find((fn) => fn.arn === bare || fn.name === bare);
+  }
+
+  /**
+   * Step Functions sends a `Step Functions Execution Status Change` event to the account's default bus when a
+   * Standard execution changes status. Locally only FAILED and TIMED_OUT are sent (what the scheduler listens to), so
+   * the events of every other execution do not crowd the default bus's log.
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+   */
+  private publishStatusChange(execution: ExecutionRecord): void {
+    if (this.closed || (execution.status !== 'FAILED' && execution.status !== 'TIMED_OUT')) return;
+    this.bus.putEvents({
+      Entries: [{
+        Source: 'aws.states',
+        DetailType: 'Step Functions Execution Status Change',
+        EventBusName: 'default',
+        Resources: [execution.executionArn],
+        Detail: JSON.stringify({
+          executionArn: execution.executionArn,
+          stateMachineArn: execution.stateMachineArn,
+          name: execution.name,
+          status: execution.status,
+          startDate: execution.startDate.getTime(),
+          stopDate: execution.stopDate?.getTime() ?? null,
+          input: execution.input,
+          inputDetails: { included: true },
+          output: null,
+          outputDetails: null,
+          error: execution.error ?? null,
+          cause: execution.cause ?? null,
+        }),
+      }],
+    });
   }
 
   private dispatch(task: TaskInvocation): unknown {

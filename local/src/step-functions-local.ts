@@ -35,6 +35,9 @@
  *
  * One per state entered (in Map iterations too) plus one per retry attempt.
  *
+ * Wait states truncate their timestamp (`Timestamp`, `TimestampPath`) to whole seconds, as AWS does (see
+ * {@link truncateWaitTimestamps}).
+ *
  * ## Known differences from AWS Step Functions
  * - `$$.State.EnteredTime` is the virtual time at which the path is evaluated (the state's input processing, so
  *   the time it was entered; in a ResultSelector it is later); `$$.State.RetryCount` is always 0; `$$.State.Name`,
@@ -49,7 +52,11 @@
  *   as documented). Names of ended executions can be reused after 90 days (virtual time).
  * - Express workflows are run like Standard ones (no idempotency, 5-minute limit not enforced).
  */
-import { randomUUID } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
+import * as fs from 'fs';
+import { createRequire } from 'module';
+import * as os from 'os';
+import * as path from 'path';
 import type * as Alsf from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { AwsError, OperationHandler } from './aws-endpoint';
 import { VirtualClock } from './virtual-clock';
@@ -71,8 +78,54 @@ function installWithResolversPolyfill(): void {
 }
 installWithResolversPolyfill();
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const alsf: typeof Alsf = require('aws-local-stepfunctions');
+/**
+ * Step Functions "considers the time value up to seconds and truncates milliseconds" of a Wait's timestamp, so a
+ * Wait until `10:00:00.900Z` ends at `10:00:00Z`. aws-local-stepfunctions waits to the millisecond, which would hide
+ * a tick emitted up to 999 ms before its `scheduledAt` on AWS. These are the two places its Wait state turns a
+ * timestamp (`Timestamp`, then `TimestampPath`) into a date; each must be found exactly once.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
+ */
+const WAIT_TIMESTAMP_SOURCES = [
+  'const dateTimestamp = new Date(state.Timestamp);',
+  'const dateTimestamp = new Date(timestamp);',
+];
+
+/** The library's source with every Wait timestamp truncated to whole seconds, as AWS does. */
+export function truncateWaitTimestamps(source: string): string {
+  let patched = source;
+  for (const snippet of WAIT_TIMESTAMP_SOURCES) {
+    if (patched.split(snippet).length !== 2) {
+      throw new Error(`aws-local-stepfunctions changed: expected "${snippet}" once in its Wait state; update truncateWaitTimestamps`);
+    }
+    const value = snippet.slice('const dateTimestamp = new Date('.length, -');'.length);
+    patched = patched.replace(snippet, `const dateTimestamp = new Date(Math.floor(new Date(${value}).getTime() / 1e3) * 1e3);`);
+  }
+  return patched;
+}
+
+/**
+ * aws-local-stepfunctions (its CommonJS build), with Waits truncated to whole seconds: a copy patched by
+ * {@link truncateWaitTimestamps}, written once to the OS temporary directory (named by its content hash) with its
+ * own `require`s resolved from the library's folder, and loaded by the caller's `require` (so jest's fake globals
+ * apply to it as to the rest of the runtime).
+ */
+function loadLocalStepFunctions(): typeof Alsf {
+  const entry = require.resolve('aws-local-stepfunctions');
+  const requireFromLibrary = createRequire(entry);
+  const patched = truncateWaitTimestamps(fs.readFileSync(entry, 'utf8'))
+    .replace(/require\("([^"]+)"\)/g, (_call, id: string) => `require(${JSON.stringify(requireFromLibrary.resolve(id))})`);
+  const hash = createHash('sha256').update(patched).digest('hex').slice(0, 16);
+  const file = path.join(os.tmpdir(), `aws-local-stepfunctions-whole-second-waits-${hash}.cjs`);
+  if (!fs.existsSync(file)) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, patched);
+    fs.renameSync(temporary, file);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file);
+}
+
+const alsf: typeof Alsf = loadLocalStepFunctions();
 
 export const STANDARD_DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
 export const MAX_HISTORY_EVENTS = 25_000;
@@ -269,6 +322,18 @@ export class LocalStateMachine {
       run.abort();
     }
     return { stopDate: record.stopDate! };
+  }
+
+  /**
+   * Fails a running execution from outside, the way AWS ends one on an error no Catch can handle (a States.Runtime
+   * error, the history quota): status FAILED, nothing of it runs any more. Returns false if it was not running.
+   */
+  public failExecution(executionArn: string, error = 'States.Runtime', cause = 'Injected fault: an uncatchable runtime error'): boolean {
+    const run = this.running.get(executionArn);
+    if (!run) return false;
+    run.finish('FAILED', { error, cause });
+    run.abort();
+    return true;
   }
 
   /** DescribeExecution. */

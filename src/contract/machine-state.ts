@@ -17,6 +17,15 @@ export const TICKS_PER_EXECUTION = 1_800;
  */
 export const MAX_EXECUTION_AGE_MS = 300 * 24 * 3600 * 1000;
 
+/**
+ * The `Error` of a scheduler execution that ended in one of its own Fail states after its failure path, which marks
+ * the item FAILED and emits `Schedule Failed` (REPORTED) or could not emit it (UNREPORTED).
+ */
+export const MACHINE_ERROR = {
+  REPORTED: 'ScheduleFailed',
+  UNREPORTED: 'ScheduleFailedUnreported',
+} as const;
+
 /** Values of the `action` the plan step returns; the state machine routes on them. */
 export const PLAN_ACTION = {
   /** Emit `plan.ticks`, then plan again. */

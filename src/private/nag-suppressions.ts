@@ -32,7 +32,7 @@ const KMS_ACTION_GROUPS = ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKe
 /** Records the accepted findings on the resources of `scheduler`, built from `props`. */
 export function addNagSuppressions(scheduler: DynamicScheduler, props: DynamicSchedulerProps): void {
   const { stateMachine } = scheduler;
-  const functions: lambda.IFunction[] = [scheduler.startFunction, scheduler.stopFunction, scheduler.planFunction];
+  const functions: lambda.IFunction[] = [scheduler.startFunction, scheduler.stopFunction, scheduler.planFunction, scheduler.failedFunction];
   const tracingEnabled = props.tracingEnabled ?? false;
 
   // A queue passed in by the user is the user's to configure.
@@ -75,7 +75,7 @@ export function addNagSuppressions(scheduler: DynamicScheduler, props: DynamicSc
   for (const fn of functions) {
     const role = fn.role as iam.Role | undefined;
     const appliesTo: Suppression['applies_to'] = [];
-    if (fn !== scheduler.planFunction) appliesTo.push(EXECUTIONS_OF_THIS_MACHINE);
+    if (fn === scheduler.startFunction || fn === scheduler.stopFunction) appliesTo.push(EXECUTIONS_OF_THIS_MACHINE);
     if (tracingEnabled) appliesTo.push('Resource::*');
     if (props.encryptionKey) appliesTo.push(...KMS_ACTION_GROUPS);
     if (appliesTo.length === 0) continue;

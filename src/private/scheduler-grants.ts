@@ -14,18 +14,23 @@ export interface SchedulerAccessProps {
   readonly startFunction: lambda.Function;
   readonly stopFunction: lambda.Function;
   readonly planFunction: lambda.Function;
+  readonly failedFunction: lambda.Function;
   readonly encryptionKey?: kms.IKey;
 }
 
 /** Least privilege: each function touches only this table, this bus, and this machine's executions. */
 export function grantSchedulerAccess(scope: Construct, props: SchedulerAccessProps): void {
-  const { table, eventBus, stateMachine, startFunction, stopFunction, planFunction, encryptionKey } = props;
+  const { table, eventBus, stateMachine, startFunction, stopFunction, planFunction, failedFunction, encryptionKey } = props;
   for (const fn of [startFunction, stopFunction, planFunction]) {
     table.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     encryptionKey?.grantEncryptDecrypt(fn);
   }
   eventBus.grantPutEventsTo(startFunction);
   eventBus.grantPutEventsTo(stopFunction);
+  // The failed handler marks a failed run's item with one conditional write and emits Schedule Failed.
+  table.grant(failedFunction, 'dynamodb:UpdateItem');
+  encryptionKey?.grantEncryptDecrypt(failedFunction);
+  eventBus.grantPutEventsTo(failedFunction);
   // The state machine's failure path updates the table directly (MarkFailed).
   encryptionKey?.grantEncryptDecrypt(stateMachine);
   stateMachine.grantStartExecution(startFunction);

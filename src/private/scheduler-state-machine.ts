@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { DETAIL_TYPE, MACHINE_PATH, PLAN_ACTION, STATUS } from '../contract';
+import { DETAIL_TYPE, MACHINE_ERROR, MACHINE_PATH, PLAN_ACTION, STATUS } from '../contract';
 
 export interface SchedulerDefinitionProps {
   readonly eventBus: events.IEventBus;
@@ -30,33 +30,71 @@ export function schedulerStateMachine(scope: Construct, props: SchedulerStateMac
     definitionBody: sfn.DefinitionBody.fromChainable(schedulerDefinition(new Construct(scope, 'Definition'), props)),
     tracingEnabled: props.tracingEnabled,
     logs: {
-      destination: new logs.LogGroup(scope, 'StateMachineLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      destination: new logs.LogGroup(scope, 'StateMachineLogs', {
+        logGroupName: stateMachineLogGroupName(scope),
+        retention: props.logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
       level: props.logLevel,
       includeExecutionData: false,
     },
   });
 }
 
-/** Transient errors of the `events:putEvents` integration. */
-const EVENTBRIDGE_TRANSIENT = [
-  'EventBridge.FailedEntry',
-  'EventBridge.EventBridgeException',
-  'EventBridge.InternalException',
-  'EventBridge.ThrottlingException',
-  'EventBridge.SdkClientException',
-  'States.Timeout',
-];
+/**
+ * The state machine's log group: `/aws/vendedlogs/states/<stack name>-<path of the scheduler>-<hash>`. Step Functions
+ * adds every log group it delivers to to the account's CloudWatch Logs resource policy, which is limited to 5,120
+ * characters; log groups under `/aws/vendedlogs/` are covered without growing it. The stack name (unique per account
+ * and region) and the scheduler's path and its hash (unique per stack) keep the name unique per scheduler.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html
+ */
+export function stateMachineLogGroupName(scope: Construct): string {
+  return `/aws/vendedlogs/states/${Stack.of(scope).stackName}-${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}`;
+}
 
-/** Errors of a Lambda invoke worth retrying: throttling, service faults, and a failed plan step (its SDK calls failed). */
+/**
+ * The `events:putEvents` integration fails a Task with `EventBridge.FailedEntry` when an entry failed; this is the
+ * one error name AWS documents for it. Step Functions resends all entries on a retry; ours is one entry.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html
+ */
+const EVENTBRIDGE_FAILED_ENTRY = ['EventBridge.FailedEntry'];
+
+/**
+ * Transient Lambda service errors as AWS documents them for the `lambda:invoke` integration (500s reported as
+ * `Lambda.<ErrorName>`, and `Lambda.TooManyRequestsException` when Lambda hits its invocation limit).
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ */
 const LAMBDA_TRANSIENT = [
-  'Lambda.TooManyRequestsException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
-  'States.TaskFailed',
-  'States.Timeout',
 ];
+
+/**
+ * Transient errors of the optimized DynamoDB integration (`DynamoDB.<DynamoDB API error name>`): throttling and
+ * service faults, and `DynamoDB.AmazonDynamoDBException`, the integration's generic name. AWS publishes no table of
+ * them for Step Functions; the names are DynamoDB's API errors with the integration's prefix.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
+ */
+const DYNAMODB_TRANSIENT = [
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.InternalServerErrorException',
+  'DynamoDB.AmazonDynamoDBException',
+];
+
+/**
+ * Where AWS documents no name for an error, a last retrier on `States.TaskFailed` (any Task error but
+ * `States.Timeout`) retries it a few times: Lambda's `Lambda.Unknown` (timeouts, out of memory), a function error of
+ * the plan step (its own SDK calls failed), an API error of PutEvents. None of our Tasks sets `TimeoutSeconds` or
+ * `HeartbeatSeconds`, so `States.Timeout` can never occur and has no retrier.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+const ANY_TASK_ERROR = ['States.TaskFailed'];
 
 const backoff = (maxAttempts: number): sfn.RetryProps => ({
   interval: Duration.seconds(1),
@@ -88,7 +126,8 @@ export function schedulerDefinition(scope: Construct, props: SchedulerDefinition
       resultPath: sfn.JsonPath.DISCARD,
       outputPath,
     });
-    task.addRetry({ errors: EVENTBRIDGE_TRANSIENT, ...backoff(8) });
+    task.addRetry({ errors: EVENTBRIDGE_FAILED_ENTRY, ...backoff(8) });
+    task.addRetry({ errors: ANY_TASK_ERROR, ...backoff(3) });
     return task;
   };
 
@@ -108,21 +147,28 @@ export function schedulerDefinition(scope: Construct, props: SchedulerDefinition
     },
     resultPath: sfn.JsonPath.DISCARD,
   });
-  markFailed.addRetry({
-    errors: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException', 'DynamoDB.RequestLimitExceeded', 'States.Timeout'],
-    ...backoff(6),
-  });
+  // A failed condition is an answer (the run is over or superseded), never retried: the first matching retrier wins.
+  markFailed.addRetry({ errors: ['DynamoDB.ConditionalCheckFailedException'], maxAttempts: 0 });
+  markFailed.addRetry({ errors: DYNAMODB_TRANSIENT, ...backoff(6) });
+  markFailed.addRetry({ errors: ANY_TASK_ERROR, ...backoff(3) });
+  // `$.failure` is a Catch's error output: `Error` is always there, `Cause` only when the error had one, and a path
+  // to a missing field is a States.Runtime error that no Catch handles. So the object goes out whole.
   const emitFailed = putEvent('EmitFailed', DETAIL_TYPE.FAILED, sfn.TaskInput.fromObject({
     id: sfn.JsonPath.stringAt(MACHINE_PATH.id),
     runId: sfn.JsonPath.stringAt(MACHINE_PATH.runId),
     error: sfn.JsonPath.stringAt('$.failure.Error'),
-    cause: sfn.JsonPath.stringAt('$.failure.Cause'),
+    failure: sfn.JsonPath.objectAt('$.failure'),
   }));
-  const failed = new sfn.Fail(scope, 'Failed', { error: 'ScheduleFailed', causePath: '$.failure.Cause' });
+  // The execution's own error says whether `Schedule Failed` went out: the failed handler, which receives every
+  // FAILED execution of this machine, reports only the ones that did not.
+  // A fixed cause: the error and cause of the failure are in `Schedule Failed` and in the execution's history.
+  const cause = 'The schedule failed after its retries; the item is marked FAILED (when still this run) and $.failure holds the error';
+  const failed = new sfn.Fail(scope, 'Failed', { error: MACHINE_ERROR.REPORTED, cause });
+  const failedUnreported = new sfn.Fail(scope, 'FailedUnreported', { error: MACHINE_ERROR.UNREPORTED, cause });
   // Already failed elsewhere or superseded: still report, the run is over either way.
   markFailed.addCatch(emitFailed, { errors: ['States.ALL'], resultPath: '$.markFailedError' });
   markFailed.next(emitFailed);
-  emitFailed.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.emitFailedError' });
+  emitFailed.addCatch(failedUnreported, { errors: ['States.ALL'], resultPath: '$.emitFailedError' });
   emitFailed.next(failed);
   const onFailure = (state: sfn.TaskStateBase | sfn.Map) => state.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
 
@@ -159,6 +205,7 @@ export function schedulerDefinition(scope: Construct, props: SchedulerDefinition
     }),
   });
   plan.addRetry({ errors: LAMBDA_TRANSIENT, ...backoff(8) });
+  plan.addRetry({ errors: ANY_TASK_ERROR, ...backoff(8) });
   onFailure(plan);
 
   const sleep = new sfn.Wait(scope, 'Sleep', { time: sfn.WaitTime.timestampPath(MACHINE_PATH.planWakeAt) });

@@ -106,3 +106,17 @@ test('GIVEN a detail that is not a JSON object THEN EventBridge refuses the entr
   await expect(local.put({ source: 'my.app', detailType: 'Schedule Start', detail: [{ id: 'a', every: '1m' }] })).rejects.toThrow('MalformedDetail');
   expect(local.events()).toHaveLength(before);
 });
+
+test('GIVEN a Start with 1,600 unknown fields (a 200 KB detail) WHEN it is put THEN one Schedule Rejected with the first 20 errors goes out, and nothing is dead-lettered', async () => {
+  const detail: Record<string, unknown> = { id: 'many-fields', every: '1m' };
+  for (let i = 0; i < 1_600; i++) detail[`field${String(i).padStart(4, '0')}_${'k'.repeat(40)}`] = 'v'.repeat(60);
+  await local.put({ source: 'my.app', detailType: 'Schedule Start', detail });
+  await local.advanceBy(5 * MINUTE);
+
+  const rejected = local.eventsOfType('Schedule Rejected', 'many-fields');
+  expect(rejected).toHaveLength(1);
+  expect(rejected[0]).toMatchObject({ command: 'Schedule Start', errorCount: 1_600, errorsOmitted: 1_580, received: { truncated: true } });
+  expect(rejected[0].errors).toHaveLength(20);
+  expect(local.deadLetters()).toEqual([]);
+  expect(await local.item('many-fields')).toBeUndefined();
+});

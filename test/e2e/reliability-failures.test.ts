@@ -84,7 +84,8 @@ describe('executions that fail', () => {
     expect(local.eventsOfType('Schedule Failed', 'broken')).toHaveLength(1);
     const item = await local.item('broken');
     expect(failed).toMatchObject({ id: 'broken', runId: item!.runId, error: 'Error' });
-    expect(JSON.parse(failed.cause)).toMatchObject({ errorType: 'Error', errorMessage: 'the plan step is broken' });
+    expect(failed.failure.Error).toBe('Error');
+    expect(JSON.parse(failed.failure.Cause)).toMatchObject({ errorType: 'Error', errorMessage: 'the plan step is broken' });
     expect(item).toMatchObject({ status: 'FAILED', reason: 'Error' });
     expect(item!.finishedAt).toBeDefined();
     expect(local.executions().map((e) => [e.status, e.error])).toEqual([['FAILED', 'ScheduleFailed']]);

@@ -74,6 +74,30 @@ describe('LocalStateMachine', () => {
     expect(m.stats()).toMatchObject({ executionsStarted: 1, stateTransitions: 2, maxHistoryEventsPerExecution: 9, succeeded: 1 });
   });
 
+  test.each([
+    ['TimestampPath', waitThenTask, { at: '2030-01-01T00:00:10.900Z' }],
+    ['Timestamp', { ...waitThenTask, States: { ...waitThenTask.States, WaitUntil: { Type: 'Wait', Timestamp: '2030-01-01T00:00:10.900Z', Next: 'Emit' } } }, {}],
+  ])('Wait (%s) truncates the timestamp to whole seconds, as Step Functions does: 00:00:10.900 ends at 00:00:10.000', async (_field, definition, input) => {
+    const { m, calls } = machine(definition);
+    m.startExecution({ name: 'truncated', input: JSON.stringify({ ...input, detail: { id: 'a' } }) });
+    await clock.advanceTo(T0 + 9_999);
+    expect(calls).toEqual([]);
+    await clock.advanceTo(T0 + 10_000);
+    expect(calls.map((c) => c.at)).toEqual([T0 + 10_000]);
+  });
+
+  test('failExecution ends a running execution as an uncatchable error would: FAILED, nothing of it runs any more', async () => {
+    const ended: string[] = [];
+    const { m, calls } = machine(waitThenTask, undefined, { onExecutionEnd: (e: any) => ended.push(`${e.status} ${e.error}`) });
+    const { executionArn } = m.startExecution({ name: 'doomed', input: JSON.stringify({ at: iso(T0 + 60_000), detail: {} }) });
+    expect(m.failExecution(executionArn, 'States.Runtime', 'boom')).toBe(true);
+    await clock.advanceBy(120_000);
+    expect(calls).toEqual([]);
+    expect(m.describeExecution({ executionArn })).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'boom' });
+    expect(ended).toEqual(['FAILED States.Runtime']);
+    expect(m.failExecution(executionArn)).toBe(false);
+  });
+
   test('a Wait timestamp in the past continues at once', async () => {
     const { m, calls } = machine(waitThenTask);
     m.startExecution({ input: JSON.stringify({ at: iso(T0 - 1000), detail: {} }) });

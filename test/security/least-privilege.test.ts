@@ -145,17 +145,27 @@ describe.each([
 
   test('no role carries a managed policy: not even AWSLambdaBasicExecutionRole, which allows logs on every log group', () => {
     const managed = (roleId: string) => (template.Resources[roleId].Properties.ManagedPolicyArns ?? []).map(compact);
-    for (const fn of [scheduler.startFunction, scheduler.stopFunction, scheduler.planFunction]) {
+    for (const fn of [scheduler.startFunction, scheduler.stopFunction, scheduler.planFunction, scheduler.failedFunction]) {
       expect(managed(roleOf(template, logicalId(fn)))).toEqual([]);
     }
     expect(managed(roleOf(template, machine))).toEqual([]);
   });
 
-  test('only the Start and Stop rules may invoke the handlers, and nothing may invoke the plan function but the state machine', () => {
+  test('the failed function: one conditional update on its table, its bus, the dead-letter queue; no state machine', () => {
+    const failed = logicalId(scheduler.failedFunction);
+    expect(sorted(grantsOf(template, roleOf(template, failed)))).toEqual(sorted([
+      { action: 'dynamodb:UpdateItem', resource: `${table}.Arn` },
+      ...keyGrants, ...xrayGrants, ...deadLetter, ...logGrants(failed),
+      { action: 'events:PutEvents', resource: bus },
+    ]));
+  });
+
+  test('only the Start, Stop and ExecutionFailed rules may invoke the handlers, and nothing may invoke the plan function but the state machine', () => {
     const permissions = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => r.Properties);
     expect(permissions.map((p) => [compact(p.FunctionName), p.Principal, compact(p.SourceArn)]).sort()).toEqual([
       [`${logicalId(scheduler.startFunction)}.Arn`, 'events.amazonaws.com', `${logicalId(scheduler.startRule)}.Arn`],
       [`${logicalId(scheduler.stopFunction)}.Arn`, 'events.amazonaws.com', `${logicalId(scheduler.stopRule)}.Arn`],
+      [`${logicalId(scheduler.failedFunction)}.Arn`, 'events.amazonaws.com', `${logicalId(scheduler.executionFailedRule)}.Arn`],
     ].sort());
   });
 });

@@ -62,12 +62,15 @@ describe('parseStartDetail accepts', () => {
       { kind: 'at', expression: '2026-12-01T09:00:00+01:00', anchor: '2026-12-01T08:00:00.000Z', timezone: 'UTC' }],
     ['at with Z, minutes only', { id: 'launch', at: '2026-06-01T12:01Z' },
       { kind: 'at', expression: '2026-06-01T12:01Z', anchor: '2026-06-01T12:01:00.000Z', timezone: 'UTC' }],
-    ['at with fractions', { id: 'launch', at: '2026-06-01T12:00:00.0015Z' },
-      { kind: 'at', expression: '2026-06-01T12:00:00.0015Z', anchor: '2026-06-01T12:00:00.001Z', timezone: 'UTC' }],
+    ['at with fractions, rounded up to the next whole second (Wait drops milliseconds)', { id: 'launch', at: '2026-06-01T12:00:00.0015Z' },
+      { kind: 'at', expression: '2026-06-01T12:00:00.0015Z', anchor: '2026-06-01T12:00:01.000Z', timezone: 'UTC' }],
+    ['every from a fractional startAt: anchor and startAt rounded up', { id: 'poll', every: '1m', startAt: '2026-06-02T00:00:00.250Z' },
+      { kind: 'every', expression: '1m', everyMs: 60_000, anchor: '2026-06-02T00:00:01.000Z', timezone: 'UTC', startAt: '2026-06-02T00:00:01.000Z' }],
     ['undefined optional fields are absent', { id: 'x', every: '5m', limit: undefined, timezone: undefined },
       { kind: 'every', expression: '5m', everyMs: 300_000, anchor: '2026-06-01T12:05:00.000Z', timezone: 'UTC' }],
   ])('%s', (_name, detail, spec) => {
     const result = parseStartDetail(detail, NOW);
+    if (result.ok) expect(nextOccurrences(result.spec, NOW, 3).every((t) => t.getTime() % 1000 === 0)).toBe(true);
     expect(result).toEqual({ ok: true, id: (detail as { id: string }).id, spec, hasPayload: false });
     expectPlainJson(result);
     if (result.ok) expect(nextOccurrences(result.spec, NOW, 1)).toHaveLength(1);
@@ -383,5 +386,22 @@ describe('properties', () => {
     }), { numRuns: 1_000 });
     // The generator reaches the accepting paths too.
     expect(accepted).toBeGreaterThan(40);
+  });
+});
+
+describe('whole seconds: Step Functions truncates the milliseconds of a Wait timestamp', () => {
+  const FRACTIONAL_NOW = new Date('2026-06-01T12:00:00.400Z');
+  test.each([
+    ['every', { id: 'x', every: '5s' }, '2026-06-01T12:00:06.000Z'],
+    ['duration', { id: 'x', duration: '90s' }, '2026-06-01T12:01:31.000Z'],
+    ['at', { id: 'x', at: '2026-06-01T12:10:00.001Z' }, '2026-06-01T12:10:01.000Z'],
+  ])('a Start received at a fractional time: the %s anchor is rounded up to the next whole second', (_kind, detail, anchor) => {
+    const result = parseStartDetail(detail, FRACTIONAL_NOW);
+    expect(result.ok && result.spec.anchor).toBe(anchor);
+  });
+
+  test('a whole-second anchor is kept as it is', () => {
+    const result = parseStartDetail({ id: 'x', every: '5s' }, NOW);
+    expect(result.ok && result.spec.anchor).toBe('2026-06-01T12:00:05.000Z');
   });
 });

@@ -77,6 +77,40 @@ describe('start handler: rejections', () => {
   });
 });
 
+describe('start handler: every rejection fits one PutEvents entry', () => {
+  /** EventBridge's entry size: UTF-8 bytes of Source, DetailType and Detail (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html). */
+  const entryBytes = (entry: { Source?: string; DetailType?: string; Detail?: string }) =>
+    Buffer.byteLength(entry.Source!, 'utf8') + Buffer.byteLength(entry.DetailType!, 'utf8') + Buffer.byteLength(entry.Detail!, 'utf8');
+
+  test('GIVEN a Start with 1,600 unknown fields THEN Schedule Rejected lists the first 20 errors, counts them all, and fits 256 KB', async () => {
+    const detail: Record<string, unknown> = { id: 'x', every: '5m' };
+    for (let i = 0; i < 1_600; i++) detail[`unknownField${i}_${'k'.repeat(60)}`] = 'v'.repeat(100);
+    await handler(commandEvent('Schedule Start', detail));
+
+    const entries = bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    expect(entries).toHaveLength(1);
+    expect(entryBytes(entries[0])).toBeLessThanOrEqual(256 * 1024);
+    const rejected = JSON.parse(entries[0].Detail!);
+    expect(rejected.errors).toHaveLength(20);
+    expect(rejected).toMatchObject({ id: 'x', command: 'Schedule Start', errorCount: 1_600, errorsOmitted: 1_580, received: { truncated: true } });
+  });
+
+  test('GIVEN a Start with multi-byte unknown fields THEN the size is counted in UTF-8 bytes and still fits', async () => {
+    const detail: Record<string, unknown> = { id: 'x', every: '5m' };
+    for (let i = 0; i < 400; i++) detail[`${'é'.repeat(200)}${i}`] = '€'.repeat(2_000);
+    await handler(commandEvent('Schedule Start', detail));
+
+    const [entry] = bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    expect(entryBytes(entry)).toBeLessThanOrEqual(256 * 1024);
+    expect(JSON.parse(entry.Detail!)).toMatchObject({ errorCount: 400, errorsOmitted: 380 });
+  });
+
+  test('a rejection with a few errors lists them all: errorCount equals their number and nothing is omitted', async () => {
+    await handler(commandEvent('Schedule Start', { id: 'x', duration: '5', color: 'red' }));
+    expect(putDetails('Schedule Rejected')[0]).toMatchObject({ errorCount: 2, errorsOmitted: 0 });
+  });
+});
+
 describe('start handler: accepted starts', () => {
   test('claims the run with a conditional write and starts the first execution with the first batch', async () => {
     const event = commandEvent('Schedule Start', { id: 'report', cron: '*/15 * * * *', limit: 3, payload: { to: 'ops' } }, { id: 'evt-1' });
