@@ -92,3 +92,32 @@ describe('documented deviations from croner, each pinned', () => {
       .toEqual(['2026-11-01T05:00:00.000Z', '2026-11-01T05:20:00.000Z', '2026-11-01T05:40:00.000Z', '2026-11-01T06:00:00.000Z']);
   });
 });
+
+/**
+ * Where we knowingly differ from cronie itself (croner agrees with us on the first; it refuses the second's inputs
+ * too). Listed in README, "Cron rules".
+ */
+export const DEVIATIONS_FROM_CRONIE = [
+  'a fixed-time job matching several skipped minutes runs once at the change (cronie: once per matching minute, in a burst)',
+  'a backwards range, a step larger than its field and "~" are refused (cronie: empty set, a warning, a random value)',
+] as const;
+
+describe('documented deviations from cronie, each pinned', () => {
+  test(DEVIATIONS_FROM_CRONIE[0], () => {
+    const parsed = parseCron('0-59 2 * * *');
+    if (!parsed.ok) throw new Error(parsed.message);
+    // New York, 2026-03-08: cronie would run it 60 times from 07:00Z (once per skipped minute, 10 s apart).
+    expect(cronOccurrencesAfter(parsed.cron, 'America/New_York', new Date('2026-03-08T06:00:00Z'), 2).map((d) => d.toISOString()))
+      .toEqual(['2026-03-08T07:00:00.000Z', '2026-03-09T06:00:00.000Z']);
+  });
+
+  test.each([
+    ['5-2 * * * *', /has the range "5-2" in minute, which goes backwards/],
+    ['*/90 * * * *', /has a step of 90 in minute "\*\/90", larger than the field's range 0-59/],
+    ['~ * * * *', /uses "~" \(a random value\) in minute/],
+  ])(`${DEVIATIONS_FROM_CRONIE[1]}: %j`, (text, message) => {
+    const parsed = parseCron(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toMatch(message);
+  });
+});
