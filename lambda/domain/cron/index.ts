@@ -67,11 +67,10 @@ function translate(text: string): { ok: true; cron: string; years?: number[] } {
 
 /**
  * Why the day fields alone can never match (a day-of-month that none of the allowed months has, when the days
- * are not ORed with a day-of-week), or undefined.
+ * are ANDed: with OR, any day-of-week rescues it), or undefined.
  */
 function impossibleDays(c: Compiled): string | undefined {
-  const dowAny = c.dowNth === 0 && c.dowValues.every((v) => v) && !c.dowLastDays.some((v) => v);
-  if (!(c.daysAnd || dowAny) || c.domLast || c.domLastWeekday || c.domNearestWeekday > 0) return undefined;
+  if (!c.daysAnd || c.domLast || c.domLastWeekday || c.domNearestWeekday > 0) return undefined;
   const days = c.domValues.flatMap((v, day) => (v ? [day] : []));
   const months = c.months.flatMap((v, month) => (v ? [month] : []));
   const longest = Math.max(...months.map((m) => (m === 2 ? 29 : new Date(Date.UTC(2001, m, 0)).getUTCDate())));

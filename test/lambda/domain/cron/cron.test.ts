@@ -198,6 +198,7 @@ describe('parseCron rejects', () => {
 
   test('30 February is fine when a day-of-week is ORed with it (cronie: both fields restricted)', () => {
     expect(parseCron('0 0 30 2 MON')).toEqual({ ok: true, cron: '0 0 0 30 2 1 cronie-or-fixed' });
+    expect(parseCron('0 0 31 2 1,*')).toEqual({ ok: true, cron: '0 0 0 31 2 0-6 cronie-or-fixed' });
   });
 
   test('whether an expression fires again is not decided here (never-fires.ts is)', () => {
