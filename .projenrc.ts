@@ -58,13 +58,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/util-dynamodb',
     '@types/aws-lambda',
     // schedule logic (bundled into the handlers)
-    'cron-parser@^5',
     'luxon@^3',
     '@types/luxon',
     // tests and the local runtime
     'aws-sdk-client-mock',
     'aws-sdk-client-mock-jest',
     'fast-check',
+    'croner', // independent oracle for cron fire times (test/lambda/domain/cron-oracle.test.ts, bench)
     'dynalite@^4',
     'aws-local-stepfunctions@^3',
     '@sinonjs/fake-timers',

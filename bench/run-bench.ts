@@ -14,6 +14,7 @@ import * as path from 'path';
 import { Design } from './bench-runtimes';
 import { BundleResult, measureBundles } from './bundle-load';
 import { costPerMillionTicks, CostBreakdown, eventBridgeSchedulerPerMillionTicks, PRICES } from './cost-model';
+import { measureCronSpeed } from './cron-speed';
 import { measurePlanStep } from './plan-step';
 import { fixed, renderTable, Row, section, times, usd } from './report-table';
 import { median } from './stats';
@@ -33,6 +34,7 @@ const LIMITS = {
   bundleLoadMs: 60,
   synthRatio: 3,
   ticksPerSecond: 1_000,
+  cronSpeedupOverCroner: 10,
 } as const;
 
 interface Target {
@@ -192,6 +194,10 @@ async function main(): Promise<void> {
   progress(`plan step: ${planRuns} batches`);
   const plan = measurePlanStep(planRuns);
 
+  const cronSpeedRuns = QUICK ? 1 : 5;
+  progress(`cron speed: 10,000 fire times, ours and croner, ${cronSpeedRuns} runs`);
+  const cronSpeed = measureCronSpeed(cronSpeedRuns);
+
   const pairs: Pair[] = [];
   for (const w of workloads(QUICK)) {
     const result: Partial<Record<Design, WorkloadResult>> = {};
@@ -224,6 +230,18 @@ async function main(): Promise<void> {
   rows.push(section(`plan step (computePlan, ${plan.batchSize} fire times of "${plan.cron}" in ${plan.timezone}, ${plan.runs} batches)`));
   rows.push({ figure: 'plan step time, ms median', workload: 'cron in a time zone', ours: fixed(plan.msMedian, 3) });
   rows.push({ figure: 'plan step time, ms p95', workload: 'cron in a time zone', ours: fixed(plan.msP95, 3) });
+
+  rows.push(section(`cron fire times (${cronSpeed.count.toLocaleString('en-US')} fire times a cron, ours vs croner, median of ${cronSpeed.runs})`));
+  for (const r of cronSpeed.rows) {
+    rows.push({ figure: 'time, ms (naive column: croner)', workload: `${r.expression} in ${r.timezone}`, ours: fixed(r.oursMs, 1), naive: fixed(r.cronerMs, 1), ratio: times(r.oursMs / r.cronerMs) });
+  }
+  rows.push({ figure: 'time, ms, all crons (naive column: croner)', workload: `${cronSpeed.rows.length} crons`, ours: fixed(cronSpeed.oursMsTotal, 1), naive: fixed(cronSpeed.cronerMsTotal, 1) });
+  rows.push({
+    figure: 'speed-up over croner (croner time / ours)',
+    workload: `${cronSpeed.rows.length} crons`,
+    ours: times(cronSpeed.speedup),
+    ...check('cron fire times: croner time / our time', cronSpeed.speedup, '>=', LIMITS.cronSpeedupOverCroner),
+  });
 
   const sumTicks = (d: 'ours' | 'naive') => pairs.reduce((n, p) => n + p[d].ticks, 0);
   const sumWall = (d: 'ours' | 'naive') => pairs.reduce((n, p) => n + p[d].wallMs, 0);
@@ -303,6 +321,7 @@ async function main(): Promise<void> {
     bundles,
     synth,
     planStep: plan,
+    cronSpeed,
     localRuntime: { oursTicksPerSecond: oursTps, naiveTicksPerSecond: naiveTps },
     table: rows,
     targets,

@@ -1,9 +1,14 @@
+import { AWS_MAX_YEAR } from './cron';
 import { nextOccurrences } from './occurrences';
 import { quote } from './value-text';
 import { ScheduleSpec } from '../../src/contract';
 
-/** A cron schedule must fire within this many years of its acceptance. */
-export const CRON_HORIZON_YEARS = 8;
+/**
+ * A cron schedule must fire before this instant: the end of the last year an AWS cron() may name. A rare cron
+ * (29 February on a Monday, the fifth Tuesday of February) is not "never": it is accepted when it fires once more
+ * before then. The search skips whole months and years (cron/wall-clock-search.ts), so it stays fast.
+ */
+export const CRON_HORIZON = new Date(Date.UTC(AWS_MAX_YEAR + 1, 0, 2));
 
 /**
  * A sentence saying why `spec` would never fire after `now`, or undefined when it has an occurrence: a Start that
@@ -13,12 +18,10 @@ export function neverFires(spec: ScheduleSpec, now: Date): string | undefined {
   const window = `${spec.startAt ? ` from startAt ${spec.startAt}` : ''}${spec.endAt ? ` up to endAt ${spec.endAt}` : ''}`;
   switch (spec.kind) {
     case 'cron': {
-      const horizon = new Date(now.getTime());
-      horizon.setUTCFullYear(horizon.getUTCFullYear() + CRON_HORIZON_YEARS);
-      if (nextOccurrences(spec, now, 1, horizon).length > 0) return undefined;
+      if (nextOccurrences(spec, now, 1, CRON_HORIZON).length > 0) return undefined;
       return `cron ${quote(spec.expression)} would never fire: it has no occurrence after now (${now.toISOString()})${window}`
         + `${spec.years ? ` in the years it allows (${listYears(spec.years)})` : ''}`
-        + ` within the next ${CRON_HORIZON_YEARS} years (evaluated in ${spec.timezone})`;
+        + ` before ${AWS_MAX_YEAR + 1} (evaluated in ${spec.timezone})`;
     }
     case 'every': {
       if (nextOccurrences(spec, now, 1).length > 0) return undefined;

@@ -4,7 +4,7 @@
  * Pure: the caller passes the instants; nothing here reads the clock. `limit` is not applied (the caller counts
  * ticks); `startAt` and `endAt` are (both inclusive).
  */
-import { cronOccurrencesAfter } from './cron-expression';
+import { cronOccurrencesAfter } from './cron';
 import { ScheduleSpec } from '../../src/contract';
 
 /**

@@ -6,7 +6,7 @@
  * Each field has a parser of its own below; `parseStart` runs them all and builds the spec when the timing
  * fields are sound.
  */
-import { parseCron } from './cron-expression';
+import { parseCron } from './cron';
 import {
   checkId, Detail, echo, isPlainObject, isValidZone, notAnObject, payloadProblem, present, unknownFields, unreadable,
 } from './detail-fields';

@@ -13,7 +13,8 @@ export interface ScheduleSpec {
   /** The timing expression as the user wrote it (for events and display). */
   readonly expression: string;
   /**
-   * kind 'cron': the normalized 6-field expression (`sec min hour dom month dow`, 0=Sunday) that cron-parser evaluates.
+   * kind 'cron': the normalized expression `sec min hour dom month dow rule` (numbers only, 0=Sunday), where `rule`
+   * says how the day fields combine and how daylight saving changes apply (see lambda/domain/cron/normalized-cron.ts).
    */
   readonly cron?: string;
   /** kind 'cron' from an AWS `cron(...)` with a year field other than `*`: the years allowed, ascending. */

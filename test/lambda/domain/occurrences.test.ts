@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { parseCron } from '../../../lambda/domain/cron-expression';
+import { parseCron } from '../../../lambda/domain/cron';
 import { countOccurrences, nextOccurrences } from '../../../lambda/domain/occurrences';
 import { ScheduleSpec } from '../../../src/contract';
 

@@ -27,7 +27,7 @@ function expectPlainJson(value: unknown): void {
 describe('parseStartDetail accepts', () => {
   test.each([
     ['cron', { id: 'nightly', cron: '0 9 * * MON-FRI' },
-      { kind: 'cron', expression: '0 9 * * MON-FRI', cron: '0 0 9 * * 1-5', timezone: 'UTC' }],
+      { kind: 'cron', expression: '0 9 * * MON-FRI', cron: '0 0 9 * * 1-5 cronie-and-fixed', timezone: 'UTC' }],
     ['cron with every option', {
       id: 'rome',
       cron: '30 2 * * *',
@@ -38,14 +38,14 @@ describe('parseStartDetail accepts', () => {
     }, {
       kind: 'cron',
       expression: '30 2 * * *',
-      cron: '0 30 2 * * *',
+      cron: '0 30 2 * * * cronie-and-fixed',
       timezone: 'Europe/Rome',
       limit: 3,
       startAt: '2026-06-01T22:00:00.000Z',
       endAt: '2026-12-01T00:00:00.000Z',
     }],
     ['AWS cron with years', { id: 'aws', cron: 'cron(0 8 1 * ? 2026-2027)' },
-      { kind: 'cron', expression: 'cron(0 8 1 * ? 2026-2027)', cron: '0 0 8 1 * *', years: [2026, 2027], timezone: 'UTC' }],
+      { kind: 'cron', expression: 'cron(0 8 1 * ? 2026-2027)', cron: '0 0 8 1 * * aws', years: [2026, 2027], timezone: 'UTC' }],
     ['every: first tick one interval after now', { id: 'poll', every: '5m' },
       { kind: 'every', expression: '5m', everyMs: 300_000, anchor: '2026-06-01T12:05:00.000Z', timezone: 'UTC' }],
     ['every ISO with limit and timezone (kept, unused)', { id: 'poll', every: 'PT1H30M', limit: 1_000_000_000, timezone: 'Asia/Kolkata' },
@@ -147,9 +147,11 @@ describe('parseStartDetail rejects', () => {
       ['cron', /^cron "cron\(0 0 1 1 \? 2020-2025\)" would never fire: it has no occurrence after now \(2026-06-01T12:00:00\.000Z\) in the years it allows/],
     ]],
     ['cron: none before endAt', { id: 'x', cron: '0 0 1 1 *', endAt: '2026-12-31T00:00:00Z' }, [
-      ['cron', /^cron "0 0 1 1 \*" would never fire: .* up to endAt 2026-12-31T00:00:00\.000Z within the next 8 years/],
+      ['cron', /^cron "0 0 1 1 \*" would never fire: .* up to endAt 2026-12-31T00:00:00\.000Z before 2200/],
     ]],
-    ['cron: none within 8 years', { id: 'x', cron: 'cron(0 0 1 1 ? 2199)' }, [['cron', /would never fire.*within the next 8 years/]]],
+    ['cron: a leap day in a year without one', { id: 'x', cron: 'cron(0 0 29 2 ? 2027)' }, [
+      ['cron', /^cron "cron\(0 0 29 2 \? 2027\)" would never fire: it has no occurrence after now .* in the years it allows \(2027\) before 2200/],
+    ]],
     ['every: no unit', { id: 'x', every: '5' }, [['every', /^every "5" has no unit; write e\.g\. "5m" or "PT5M"$/, '5']]],
     ['every: ambiguous M', { id: 'x', every: '5M' }, [['every', /^every "5M" is ambiguous/]]],
     ['every: not a string', { id: 'x', every: 300 }, [['every', /^every must be a string such as "5m"; received 300 \(a number\)$/]]],
