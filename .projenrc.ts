@@ -95,7 +95,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/assets/', '/.bench/', '/cdk.out/', '**/*.snapshot/asset.*'],
 });
 
-for (const pattern of ['/lambda/', '/cli/', '/local/', '/bench/', '/test/', '/.ci/', '/.bench/', '/tsconfig.dev.json', '/cdk.out/']) {
+for (const pattern of ['/lambda/', '/cli/', '/local/', '/bench/', '/docs/', '/test/', '/.ci/', '/.bench/', '/tsconfig.dev.json', '/cdk.out/']) {
   project.addPackageIgnore(pattern);
 }
 

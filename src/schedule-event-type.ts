@@ -14,6 +14,6 @@ export enum ScheduleEventType {
   STOPPED = 'Schedule Stopped',
   /** `Schedule Rejected`: a Start or Stop was invalid. Detail: `{ id?, command, errors: [{ field, message, value? }], received }`. */
   REJECTED = 'Schedule Rejected',
-  /** `Schedule Failed`: a run's execution failed after retries. Detail: `{ id, runId, error, cause }`. */
+  /** `Schedule Failed`: a run's execution failed after retries. Detail: `{ id, runId, error, failure: { Error, Cause? }, status?, executionArn? }`. */
   FAILED = 'Schedule Failed',
 }

@@ -146,7 +146,8 @@ describe('an installed copy of the package, with only its peer dependencies', ()
     `);
 
     expect(result.stderr).not.toMatch(/Error/);
-    expect(result.stdout).toBe('3');
+    // start, stop, plan and failed (the handler of executions no Catch saw fail)
+    expect(result.stdout).toBe('4');
   });
 
   test('builds and validates commands with the packed validation bundle', () => {

@@ -110,6 +110,8 @@ test('an invalid start is rejected with a clear error; no execution starts and n
     command: 'Schedule Start',
     eventId: expect.any(String),
     errors: [{ field: 'duration', message: expect.stringContaining('"5" has no unit'), value: '5' }],
+    errorCount: 1,
+    errorsOmitted: 0,
     received: { id: 'x', duration: '5' },
   }]);
   expect(local.ticks()).toEqual([]);
