@@ -35,10 +35,10 @@
 import { randomUUID } from 'crypto';
 import { AwsError, OperationHandler } from './aws-endpoint';
 import { matchesEventPattern } from './event-pattern';
-import { cronOccurrencesAfter, parseCron } from '../../lambda/domain/cron';
 import { TaskError } from './step-functions-local';
 import { RuleInfo, RuleTarget } from './template-resolver';
 import { VirtualClock } from './virtual-clock';
+import { cronOccurrencesAfter, parseCron } from '../../lambda/domain/cron';
 
 export interface BusEvent {
   readonly id: string;

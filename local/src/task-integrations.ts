@@ -20,9 +20,9 @@
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-sync
  */
 import { randomUUID } from 'crypto';
+import { AwsError } from './aws-endpoint';
 import { DynamoDbLocal } from './dynamodb-local';
 import { LambdaError, LocalFunction } from './lambda-local';
-import { AwsError } from './aws-endpoint';
 import { ExecutionRecord, StepFunctionsLocal, TaskError, TaskInvocation } from './step-functions-local';
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
