@@ -121,7 +121,10 @@ describe('Express state machines', () => {
   test('GIVEN an Express execution still running after 5 minutes THEN it ends TIMED_OUT (States.Timeout) and a .sync parent fails with States.TaskFailed', async () => {
     const l = await run((stack) => parent(stack, expressChild(stack, 400), 'arn:aws:states:::states:startExecution.sync:2'));
     const { executionArn } = machineArn(l, 'Parent').startExecution({ input: JSON.stringify({ from: 'p', name: 'slow' }) });
-    await l.advanceBy(10 * MINUTE);
+    await l.advanceBy(MINUTE);
+    // The waiting .sync Task is not in-flight work (else each of the child's timers would wait for the stall delay).
+    expect(l.clock.inFlight()).toEqual([]);
+    await l.advanceBy(9 * MINUTE);
 
     const [child] = machineArn(l, 'Child').executions();
     expect(child).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
