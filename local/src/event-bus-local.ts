@@ -15,9 +15,20 @@
  * with that ErrorCode, as a failed entry of PutEvents (`EventBridge.FailedEntry` for the Step Functions
  * integration); a failed entry is not recorded and reaches no rule.
  *
+ * Schedule rules (`ScheduleExpression`, on the default bus only, as EventBridge requires): after `startSchedules()`,
+ * each ENABLED one fires on the virtual clock, delivering to its targets the documented scheduled event (`source`
+ * `aws.events`, `detail-type` `Scheduled Event`, `detail` `{}`, `resources` [the rule's ARN]); the event goes to that
+ * rule's targets only (it is not put on the bus, so no other rule sees it) and is recorded by `scheduledEvents()`.
+ * `rate(N minute|minutes|hour|hours|day|days)` fires every N units from `startSchedules()` (the first time one period
+ * after it); `cron(min hour day-of-month month day-of-week year)` at its fire times in UTC (lambda/domain/cron, the
+ * scheduler's own EventBridge cron). Each rule keeps one pending timer (the next fire), re-armed when it fires, so
+ * `advanceTo` fires a schedule once per period up to its target and then returns; `stopSchedules()` clears them.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html (the event's shape)
+ *
  * Differences from EventBridge: delivery is immediate (no ~0.5 s latency, no out-of-order delivery) and exactly once
- * (EventBridge is at-least-once); archives, replays, schedules (ScheduleExpression rules are ignored), API
- * destinations, cross-account buses, DLQs and EventBridge's own 24-hour retry policy are not modelled; entry limits:
+ * (EventBridge is at-least-once); a rate rule's first fire is exactly one period after the start (EventBridge: within
+ * about a period of the rule's creation); archives, replays, API destinations, cross-account buses, DLQs and EventBridge's own 24-hour retry policy are not modelled; entry limits:
  * 10 entries per call (ValidationException), 256 KB per entry (measured as EventBridge does, see `entrySize`);
  * `time` is whole seconds like EventBridge's.
  */
@@ -27,6 +38,7 @@ import { matchesEventPattern } from './event-pattern';
 import { TaskError } from './step-functions-local';
 import { RuleInfo, RuleTarget } from './template-resolver';
 import { VirtualClock } from './virtual-clock';
+import { cronOccurrencesAfter, parseCron } from '../../lambda/domain/cron';
 
 export interface BusEvent {
   readonly id: string;
@@ -154,6 +166,33 @@ export function transformInput(transformer: { InputPathsMap?: Record<string, str
   }
 }
 
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/**
+ * The next fire time strictly after `after` (epoch ms) of a schedule expression, or undefined when it never fires
+ * again; throws, naming the expression, for one EventBridge would refuse. For `rate`, `after` is the last fire (or the
+ * start).
+ */
+export function nextScheduleFire(expression: string, after: number): number | undefined {
+  const rate = RATE.exec(expression);
+  if (rate) {
+    const value = Number(rate[1]);
+    const unit = rate[2].replace(/s$/, '');
+    // EventBridge: "If the value is equal to 1, then the unit must be singular"; above 1, plural.
+    if (value < 1 || (value === 1) !== (rate[2] === unit)) {
+      throw new Error(`Invalid ScheduleExpression "${expression}": use rate(1 ${unit}) or rate(N ${unit}s) with N > 1`);
+    }
+    return after + value * UNIT_MS[unit];
+  }
+  if (/^cron\(.*\)$/.test(expression)) {
+    const parsed = parseCron(expression);
+    if (!parsed.ok) throw new Error(`Invalid ScheduleExpression "${expression}": ${parsed.message}`);
+    return cronOccurrencesAfter(parsed.cron, 'UTC', new Date(after), 1, undefined, parsed.years)[0]?.getTime();
+  }
+  throw new Error(`Invalid ScheduleExpression "${expression}": expected rate(...) or cron(...)`);
+}
+
 export class LocalEventBus {
   private readonly buses: Set<string>;
   private readonly rules: RuleInfo[];
@@ -163,6 +202,9 @@ export class LocalEventBus {
   private readonly account: string;
   private readonly retryDelaysMs: number[];
   private readonly faults: { errorCode: string; detailType?: string; remaining: number }[] = [];
+  private readonly scheduleLog: BusEvent[] = [];
+  private readonly scheduleTimers = new Map<RuleInfo, any>();
+  private schedulesStarted = false;
 
   constructor(private readonly options: LocalEventBusOptions) {
     this.buses = new Set(['default', ...(options.buses ?? [])]);
@@ -170,11 +212,34 @@ export class LocalEventBus {
     this.region = options.region ?? 'us-east-1';
     this.account = options.account ?? '123456789012';
     this.retryDelaysMs = options.retryDelaysMs ?? [60_000, 120_000];
+    for (const rule of this.rules) this.validateSchedule(rule);
   }
 
   public addRule(rule: RuleInfo): void {
+    this.validateSchedule(rule);
     this.buses.add(rule.eventBusName);
     this.rules.push(rule);
+    if (this.schedulesStarted) this.armSchedule(rule, Date.now());
+  }
+
+  /** Starts firing the schedule rules (on the global, i.e. virtual, clock), from now. Idempotent. */
+  public startSchedules(): void {
+    if (this.schedulesStarted) return;
+    this.schedulesStarted = true;
+    const now = Date.now();
+    for (const rule of this.rules) this.armSchedule(rule, now);
+  }
+
+  /** Clears the schedule rules' timers (deliveries already started go on). */
+  public stopSchedules(): void {
+    this.schedulesStarted = false;
+    for (const timer of this.scheduleTimers.values()) clearTimeout(timer);
+    this.scheduleTimers.clear();
+  }
+
+  /** The scheduled events the schedule rules fired, in order. */
+  public scheduledEvents(): readonly BusEvent[] {
+    return this.scheduleLog;
   }
 
   /**
@@ -288,6 +353,53 @@ export class LocalEventBus {
       for (const target of rule.targets) this.schedule(rule, target, event);
     }
     return { EventId: id };
+  }
+
+  private validateSchedule(rule: RuleInfo): void {
+    if (rule.scheduleExpression === undefined) return;
+    if (rule.eventBusName !== 'default') {
+      throw new Error(`Rule ${rule.name}: ScheduleExpression is supported only on the default event bus, got bus ${rule.eventBusName}`);
+    }
+    nextScheduleFire(rule.scheduleExpression, 0);
+  }
+
+  private armSchedule(rule: RuleInfo, after: number): void {
+    if (rule.scheduleExpression === undefined || rule.state !== 'ENABLED') return;
+    const next = nextScheduleFire(rule.scheduleExpression, after);
+    if (next === undefined) return;
+    this.scheduleTimers.set(rule, setTimeout(() => {
+      this.scheduleTimers.delete(rule);
+      this.fireSchedule(rule, next);
+      if (this.schedulesStarted) this.armSchedule(rule, next);
+    }, Math.max(0, next - Date.now())));
+  }
+
+  private fireSchedule(rule: RuleInfo, at: number): void {
+    const id = randomUUID();
+    const time = new Date(at);
+    const ruleArn = rule.arn ?? `arn:aws:events:${this.region}:${this.account}:rule/${rule.name}`;
+    const event: BusEvent = {
+      id,
+      eventBusName: 'default',
+      source: 'aws.events',
+      detailType: 'Scheduled Event',
+      detail: {},
+      time,
+      resources: [ruleArn],
+      envelope: {
+        'version': '0',
+        id,
+        'detail-type': 'Scheduled Event',
+        'source': 'aws.events',
+        'account': this.account,
+        'time': isoSeconds(time),
+        'region': this.region,
+        'resources': [ruleArn],
+        'detail': {},
+      },
+    };
+    this.scheduleLog.push(event);
+    for (const target of rule.targets) this.schedule(rule, target, event);
   }
 
   private schedule(rule: RuleInfo, target: RuleTarget, event: BusEvent): void {

@@ -17,7 +17,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { BusEvent } from './event-bus-local';
-import { LocalStack } from './local-stack';
+import { LocalStack, StatusChangeEvents } from './local-stack';
 import { localAppContext } from './template-resolver';
 import { DynamicScheduler, DynamicSchedulerProps } from '../../src';
 
@@ -30,6 +30,13 @@ export interface LocalSchedulerOptions {
   readonly now?: Date;
   /** Adds more to the stack before it is synthesized (e.g. `scheduler.onTick(...)` rules). */
   readonly extend?: (scheduler: DynamicScheduler, stack: Stack) => void;
+  /**
+   * Which `Step Functions Execution Status Change` events Standard executions send to the default bus: 'all' as AWS
+   * does, or only the 'unsuccessful' ones (FAILED, TIMED_OUT, ABORTED: what the scheduler's rules match), which keeps
+   * the event log free of two events per schedule run.
+   * @default 'unsuccessful'
+   */
+  readonly statusChangeEvents?: StatusChangeEvents;
 }
 
 export interface PutOptions {
@@ -54,11 +61,23 @@ export interface LocalEvent {
 }
 
 export interface LocalStats {
+  /** Every state transition, Standard and Express. */
   readonly stateTransitions: number;
   readonly lambdaInvocations: number;
   readonly dynamoWrites: number;
+  /** Executions started, Standard and Express. */
   readonly executionsStarted: number;
   readonly maxHistoryEventsPerExecution: number;
+  /** Transitions of Standard state machines (billed per transition). */
+  readonly standardStateTransitions: number;
+  /** Transitions of Express state machines (not billed per transition). */
+  readonly expressStateTransitions: number;
+  /** Express executions started (billed per request). */
+  readonly expressRequests: number;
+  /** Ended Express executions' virtual durations, each rounded up to 100 ms. */
+  readonly expressBilledDurationMs: number;
+  /** `expressBilledDurationMs` at 64 MB, in GB-seconds (billed per GB-second). */
+  readonly expressGbSeconds: number;
 }
 
 /**
@@ -100,7 +119,12 @@ export class LocalScheduler {
     const scheduler = new DynamicScheduler(stack, 'Scheduler', { ...options.props, eventBus });
     options.extend?.(scheduler, stack);
     const template = Template.fromStack(stack).toJSON();
-    const local = await LocalStack.create(template, { stackName: 'LocalStack', now: options.now, isolateFunctions: true });
+    const local = await LocalStack.create(template, {
+      stackName: 'LocalStack',
+      now: options.now,
+      isolateFunctions: true,
+      statusChangeEvents: options.statusChangeEvents ?? 'unsuccessful',
+    });
     return new LocalScheduler(scheduler, local);
   }
 
@@ -187,8 +211,19 @@ export class LocalScheduler {
   }
 
   public stats(): LocalStats {
-    const { stateTransitions, lambdaInvocations, dynamoWrites, executionsStarted, maxHistoryEventsPerExecution } = this.stack.stats();
-    return { stateTransitions, lambdaInvocations, dynamoWrites, executionsStarted, maxHistoryEventsPerExecution };
+    const s = this.stack.stats();
+    return {
+      stateTransitions: s.stateTransitions,
+      lambdaInvocations: s.lambdaInvocations,
+      dynamoWrites: s.dynamoWrites,
+      executionsStarted: s.executionsStarted,
+      maxHistoryEventsPerExecution: s.maxHistoryEventsPerExecution,
+      standardStateTransitions: s.standardStateTransitions,
+      expressStateTransitions: s.expressStateTransitions,
+      expressRequests: s.expressRequests,
+      expressBilledDurationMs: s.expressBilledDurationMs,
+      expressGbSeconds: s.expressGbSeconds,
+    };
   }
 
   /** Stop every execution and release the clock, the endpoint route, the environment and the table. */

@@ -7,7 +7,13 @@
  * - Functions run the module their asset directory holds (`<asset>/<handler file>.js`, or the `.ts` file of that
  *   name when there is no `.js`, which works under ts-node and jest); the app must be synthesized with
  *   `localAppContext`.
- * - Task states can call Lambda (both integrations), `events:putEvents` and DynamoDB (optimized and AWS SDK).
+ * - State machines of both types (`StateMachineType: EXPRESS` is billed apart in the stats, and limited to 5 minutes).
+ * - Task states can call Lambda (both integrations), `events:putEvents`, DynamoDB (optimized and AWS SDK) and Step
+ *   Functions (`states:startExecution`, `.sync`, `.sync:2`).
+ * - Rules with an EventPattern get the events put on their bus; rules with a ScheduleExpression (`rate(...)`,
+ *   `cron(...)`) fire on the virtual clock. Lambda targets are invoked, state machine targets started.
+ * - Standard executions send `Step Functions Execution Status Change` events to the default bus (see
+ *   `statusChangeEvents`); Express executions send none, as on AWS.
  * - Only one LocalStack or LocalScheduler may be open in a process at a time (one VirtualClock).
  */
 import * as fs from 'fs';
@@ -16,7 +22,9 @@ import { DynamoDbLocal, sharedDynamoDb } from './dynamodb-local';
 import { LocalEventBus, PutEventsEntry } from './event-bus-local';
 import { handlerModule, LocalFunction } from './lambda-local';
 import { ExecutionRecord, LocalStateMachine, StepFunctionsLocal, TaskInvocation } from './step-functions-local';
-import { dynamoDbTask, isDynamoDbTask, isLambdaArn, LAMBDA_INVOKE, lambdaTask } from './task-integrations';
+import {
+  dynamoDbTask, isDynamoDbTask, isLambdaArn, isStepFunctionsTask, LAMBDA_INVOKE, lambdaTask, stepFunctionsTask,
+} from './task-integrations';
 import { Template, TemplateResolver } from './template-resolver';
 import { VirtualClock } from './virtual-clock';
 
@@ -27,7 +35,20 @@ export interface LocalStackOptions {
   readonly now?: Date;
   /** Give each function a private copy of its module (fresh module-scope state). Default false. */
   readonly isolateFunctions?: boolean;
+  /**
+   * Which `Step Functions Execution Status Change` events Standard executions send to the default bus. AWS sends one
+   * on every status change (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED); 'unsuccessful' sends only FAILED,
+   * TIMED_OUT and ABORTED, the ones rules usually react to, to keep the bus's event log small. Express executions send
+   * none either way (AWS sends none for them).
+   * @default 'all'
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+   */
+  readonly statusChangeEvents?: StatusChangeEvents;
 }
+
+export type StatusChangeEvents = 'all' | 'unsuccessful';
+
+const UNSUCCESSFUL: ReadonlySet<string> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
 /** Counters of a LocalStack, summed over all its functions, state machines and tables. */
 export interface LocalStackStats {
@@ -40,6 +61,15 @@ export interface LocalStackStats {
   readonly dynamoReads: number;
   readonly executionsStarted: number;
   readonly maxHistoryEventsPerExecution: number;
+  /** The transitions of Standard state machines (`stateTransitions` counts Express ones too). */
+  readonly standardStateTransitions: number;
+  readonly expressStateTransitions: number;
+  /** Express executions started. */
+  readonly expressRequests: number;
+  /** Each ended Express execution's virtual duration rounded up to 100 ms, summed. */
+  readonly expressBilledDurationMs: number;
+  /** `expressBilledDurationMs` at 64 MB, in GB-seconds. */
+  readonly expressGbSeconds: number;
 }
 
 let instances = 0;
@@ -56,10 +86,18 @@ export class LocalStack {
     const [dynamo, endpoint] = await Promise.all([sharedDynamoDb(), sharedAwsEndpoint()]);
     const restoreEnv = applyAwsEnvironment(awsEnvironment(endpoint.url, dynamo.endpoint));
     const clock = VirtualClock.install({ now: options.now ?? new Date() });
-    const local = new LocalStack(resolver, dynamo, endpoint, clock, restoreEnv, options.isolateFunctions ?? false);
+    let local: LocalStack;
+    try {
+      local = new LocalStack(resolver, dynamo, endpoint, clock, restoreEnv, options);
+    } catch (error) {
+      clock.uninstall();
+      restoreEnv();
+      throw error;
+    }
     try {
       for (const table of resolver.tables()) await dynamo.createTable(table.properties, table.name);
       local.restoreRoute = endpoint.route({ sfn: local.stepFunctions.endpointHandlers(), events: local.bus.endpointHandlers() });
+      local.bus.startSchedules();
       return local;
     } catch (error) {
       await local.close();
@@ -74,6 +112,7 @@ export class LocalStack {
   public readonly tableNames: string[];
   private restoreRoute?: () => void;
   private closed = false;
+  private readonly statusChangeEvents: StatusChangeEvents;
 
   private constructor(
     public readonly resolver: TemplateResolver,
@@ -81,8 +120,10 @@ export class LocalStack {
     public readonly endpoint: LocalAwsEndpoint,
     public readonly clock: VirtualClock,
     private readonly restoreEnv: () => void,
-    isolateFunctions: boolean,
+    options: LocalStackOptions,
   ) {
+    const isolateFunctions = options.isolateFunctions ?? false;
+    this.statusChangeEvents = options.statusChangeEvents ?? 'all';
     this.functions = resolver.functions().map((fn) => {
       if (!fn.assetPath) throw new Error(`Function ${fn.logicalId} has no asset path; was the app synthesized with localAppContext?`);
       const { file, exportName } = handlerModule(fn.assetPath, fn.handler);
@@ -102,14 +143,16 @@ export class LocalStack {
     this.bus = new LocalEventBus({
       buses: resolver.eventBuses().map((b) => b.name),
       rules: resolver.rules(),
-      // Only Lambda targets run locally; other targets just record the delivery.
-      deliver: (target, input) => this.functionByArn(target.arn)?.invoke(input),
+      // Lambda and state machine targets run locally; other targets just record the delivery.
+      deliver: (target, input) => this.deliver(target.arn, input),
     });
     for (const machine of resolver.stateMachines()) {
       this.stepFunctions.add(new LocalStateMachine({
         stateMachineArn: machine.arn,
         definition: machine.definition,
+        type: machine.type === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
         dispatch: (task) => this.dispatch(task),
+        onExecutionStart: (execution) => this.publishStatusChange(execution),
         onExecutionEnd: (execution) => this.publishStatusChange(execution),
       }));
     }
@@ -148,6 +191,11 @@ export class LocalStack {
       dynamoReads: sum((s) => s.reads),
       executionsStarted: sfn.executionsStarted,
       maxHistoryEventsPerExecution: sfn.maxHistoryEventsPerExecution,
+      standardStateTransitions: sfn.standardStateTransitions,
+      expressStateTransitions: sfn.expressStateTransitions,
+      expressRequests: sfn.expressRequests,
+      expressBilledDurationMs: sfn.expressBilledDurationMs,
+      expressGbSeconds: sfn.expressGbSeconds,
     };
   }
 
@@ -155,6 +203,7 @@ export class LocalStack {
   public async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.bus.stopSchedules();
     this.stepFunctions.stopAll();
     await this.clock.settle().catch(() => undefined);
     this.restoreRoute?.();
@@ -171,14 +220,24 @@ export class LocalStack {
     return this.functions.find((fn) => fn.arn === bare || fn.name === bare);
   }
 
+  /** A rule target: a Lambda function is invoked, a state machine started (with the input as its input). */
+  private deliver(arn: string, input: unknown): unknown {
+    if (/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(arn)) {
+      return this.stepFunctions.machine(arn).startExecution({ input: JSON.stringify(input ?? {}) });
+    }
+    return this.functionByArn(arn)?.invoke(input);
+  }
+
   /**
-   * Step Functions sends a `Step Functions Execution Status Change` event to the account's default bus when a
-   * Standard execution changes status. Locally only FAILED and TIMED_OUT are sent (what the scheduler listens to), so
-   * the events of every other execution do not crowd the default bus's log.
+   * Step Functions sends a `Step Functions Execution Status Change` event to the account's default bus whenever a
+   * Standard execution changes status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, the last one also for
+   * StopExecution), and none for Express executions. `statusChangeEvents: 'unsuccessful'` keeps FAILED, TIMED_OUT and
+   * ABORTED only. Nothing is sent once the runtime is closing (close() stops every execution: not a user's action).
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
    */
   private publishStatusChange(execution: ExecutionRecord): void {
-    if (this.closed || (execution.status !== 'FAILED' && execution.status !== 'TIMED_OUT')) return;
+    if (this.closed || execution.type === 'EXPRESS') return;
+    if (this.statusChangeEvents === 'unsuccessful' && !UNSUCCESSFUL.has(execution.status)) return;
     this.bus.putEvents({
       Entries: [{
         Source: 'aws.states',
@@ -194,8 +253,8 @@ export class LocalStack {
           stopDate: execution.stopDate?.getTime() ?? null,
           input: execution.input,
           inputDetails: { included: true },
-          output: null,
-          outputDetails: null,
+          output: execution.status === 'SUCCEEDED' ? execution.output ?? null : null,
+          outputDetails: execution.status === 'SUCCEEDED' ? { included: true } : null,
           error: execution.error ?? null,
           cause: execution.cause ?? null,
         }),
@@ -208,6 +267,7 @@ export class LocalStack {
     if (resource === 'arn:aws:states:::events:putEvents') return this.bus.putEventsTask(input);
     if (resource === LAMBDA_INVOKE || isLambdaArn(resource)) return lambdaTask(resource, input, (arn) => this.functionByArn(arn));
     if (isDynamoDbTask(resource)) return dynamoDbTask(resource, input, this.dynamo);
+    if (isStepFunctionsTask(resource)) return stepFunctionsTask(task, this.stepFunctions);
     throw new Error(`The local runtime has no integration for Task resource ${resource} (state ${task.stateName})`);
   }
 }

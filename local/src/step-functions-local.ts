@@ -50,7 +50,23 @@
  *   units. History events are an estimate (above). Execution names: see `NameRule`.
  * - StopExecution of an execution that already ended is a no-op that returns its stop date (AWS's behaviour, as far
  *   as documented). Names of ended executions can be reused after 90 days (virtual time).
- * - Express workflows are run like Standard ones (no idempotency, 5-minute limit not enforced).
+ * - Express workflows (`type: 'EXPRESS'`) run like Standard ones, with four differences that AWS has too: StartExecution
+ *   is not idempotent (a name in use is ExecutionAlreadyExists even with the same input); an execution still running
+ *   after 5 minutes of virtual time ends TIMED_OUT with error `States.Timeout` (AWS's maximum Express duration); a
+ *   definition with a `.sync` or `.waitForTaskToken` Task is refused, as CreateStateMachine refuses it; and they are
+ *   billed by requests and duration (see `StepFunctionsStats`). Unlike AWS, their executions are kept and can be
+ *   described and stopped here (AWS has no DescribeExecution/StopExecution for Express), so tests can inspect them.
+ *
+ * ## Express billing (stats)
+ *
+ * Express workflows are billed per request (execution started) and per GB-second of duration, "calculated from the time
+ * your workflow begins executing until it completes or otherwise terminates, rounded up to the nearest 100ms", for the
+ * memory the execution uses in 64-MB chunks. Locally each ended execution's virtual duration is rounded up to 100 ms
+ * (at least 100 ms: no real execution takes no time) and billed at 64 MB, the smallest chunk (a state of a few KB uses
+ * no more). Virtual time does not include the real time Lambda functions and other Tasks take, so on AWS the duration
+ * is longer by that time.
+ * @see https://aws.amazon.com/step-functions/pricing/
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html (Express: maximum duration 5 minutes)
  */
 import { createHash, randomUUID } from 'crypto';
 import * as fs from 'fs';
@@ -131,6 +147,18 @@ export const STANDARD_DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
 export const MAX_HISTORY_EVENTS = 25_000;
 export const MAX_PAYLOAD_CHARS = 262_144;
 const NAME_REUSE_MS = 90 * 24 * 3600 * 1000;
+/** The maximum duration of an Express execution. */
+export const EXPRESS_MAX_DURATION_MS = 5 * 60 * 1000;
+/** Express duration is billed in 100 ms increments, for the memory used in 64-MB chunks (we bill one chunk). */
+export const EXPRESS_BILLING_INCREMENT_MS = 100;
+export const EXPRESS_BILLED_MEMORY_GB = 64 / 1024;
+
+export type StateMachineType = 'STANDARD' | 'EXPRESS';
+
+/** The billed duration of an Express execution that ran `durationMs`: rounded up to 100 ms, at least 100 ms. */
+export function expressBilledDurationMs(durationMs: number): number {
+  return Math.max(1, Math.ceil(durationMs / EXPRESS_BILLING_INCREMENT_MS)) * EXPRESS_BILLING_INCREMENT_MS;
+}
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -165,6 +193,12 @@ export interface TaskInvocation {
   readonly input: any;
   /** The Task state's definition (e.g. to read TimeoutSeconds). */
   readonly state: any;
+  /**
+   * Stops counting this Task as in-flight work on the VirtualClock, for a dispatcher that waits on work the clock
+   * tracks by itself (a child execution of `startExecution.sync`): otherwise every timer the child waits for would
+   * be fired only after the clock's stall delay.
+   */
+  readonly detachFromClock?: () => void;
 }
 
 /** Runs a Task: returns its result, or throws (preferably a TaskError). */
@@ -174,6 +208,8 @@ export interface ExecutionRecord {
   readonly executionArn: string;
   readonly stateMachineArn: string;
   readonly name: string;
+  /** The type of its state machine. */
+  readonly type: StateMachineType;
   /** The input as given to StartExecution (a JSON string). */
   readonly input: string;
   status: ExecutionStatus;
@@ -193,11 +229,14 @@ export interface LocalStateMachineOptions {
   /** The parsed ASL definition. */
   readonly definition: any;
   readonly dispatch: TaskDispatcher;
-  readonly type?: 'STANDARD' | 'EXPRESS';
+  /** Default 'STANDARD'. */
+  readonly type?: StateMachineType;
   readonly roleArn?: string;
   readonly nameRule?: NameRule;
   /** Default 25,000 (AWS's quota); set Infinity to disable. */
   readonly maxHistoryEvents?: number;
+  /** Called when an execution starts (status RUNNING), after StartExecution has registered it. */
+  readonly onExecutionStart?: (execution: ExecutionRecord) => void;
   /** Called when an execution ends. */
   readonly onExecutionEnd?: (execution: ExecutionRecord) => void;
   /** Default: `VirtualClock.current()` at each use. */
@@ -206,7 +245,18 @@ export interface LocalStateMachineOptions {
 
 export interface StepFunctionsStats {
   readonly executionsStarted: number;
+  /** Every state transition, of Standard and Express machines alike (one per state entered plus one per retry). */
   readonly stateTransitions: number;
+  /** The transitions of Standard machines (what Standard workflows are billed for). */
+  readonly standardStateTransitions: number;
+  /** The transitions of Express machines (not billed: Express is billed by requests and duration). */
+  readonly expressStateTransitions: number;
+  /** Express executions started (billed requests). */
+  readonly expressRequests: number;
+  /** The billed duration of the Express executions that ended: each rounded up to 100 ms. */
+  readonly expressBilledDurationMs: number;
+  /** `expressBilledDurationMs` at 64 MB, in GB-seconds (what the duration charge is per). */
+  readonly expressGbSeconds: number;
   readonly maxHistoryEventsPerExecution: number;
   readonly running: number;
   readonly succeeded: number;
@@ -264,9 +314,11 @@ export class LocalStateMachine {
   private readonly running = new Map<string, Running>();
   private readonly clock: () => VirtualClock | undefined;
   private readonly maxHistoryEvents: number;
+  public readonly type: StateMachineType;
   private started = 0;
   private transitions = 0;
   private maxHistory = 0;
+  private billedMs = 0;
 
   constructor(private readonly options: LocalStateMachineOptions) {
     this.stateMachineArn = options.stateMachineArn;
@@ -274,7 +326,16 @@ export class LocalStateMachine {
     this.definition = options.definition;
     this.clock = options.clock ?? (() => VirtualClock.current());
     this.maxHistoryEvents = options.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+    this.type = options.type ?? 'STANDARD';
     this.tasks = taskStates(options.definition);
+    if (this.type === 'EXPRESS') {
+      for (const [stateName, state] of this.tasks) {
+        if (typeof state.Resource === 'string' && /\.(sync(:\d+)?|waitForTaskToken)$/.test(state.Resource)) {
+          throw new Error(`Express state machine ${this.name}: Task ${stateName} uses ${state.Resource}; Express workflows `
+            + 'support neither .sync nor .waitForTaskToken integrations (CreateStateMachine refuses the definition)');
+        }
+      }
+    }
     const timeout = this.clock() ? STANDARD_DEFAULT_TASK_TIMEOUT_SECONDS : Math.floor(2_147_483_647 / 1000);
     this.machine = new alsf.StateMachine(withDefaultTaskTimeout(options.definition, timeout), {
       validationOptions: { checkArn: true, checkPaths: true },
@@ -303,7 +364,7 @@ export class LocalStateMachine {
     const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = this.records.get(executionArn);
     if (existing) {
-      const idempotent = this.options.type !== 'EXPRESS' && existing.status === 'RUNNING' && existing.input === input;
+      const idempotent = this.type !== 'EXPRESS' && existing.status === 'RUNNING' && existing.input === input;
       if (idempotent) return { executionArn, startDate: existing.startDate };
       const reusable = existing.status !== 'RUNNING' && existing.stopDate && Date.now() - existing.stopDate.getTime() >= NAME_REUSE_MS;
       if (!reusable) throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
@@ -367,9 +428,15 @@ export class LocalStateMachine {
   public stats(): StepFunctionsStats {
     const all = this.executions();
     const count = (s: ExecutionStatus) => all.filter(e => e.status === s).length;
+    const express = this.type === 'EXPRESS';
     return {
       executionsStarted: this.started,
       stateTransitions: this.transitions,
+      standardStateTransitions: express ? 0 : this.transitions,
+      expressStateTransitions: express ? this.transitions : 0,
+      expressRequests: express ? this.started : 0,
+      expressBilledDurationMs: this.billedMs,
+      expressGbSeconds: (this.billedMs / 1000) * EXPRESS_BILLED_MEMORY_GB,
       maxHistoryEventsPerExecution: this.maxHistory,
       running: count('RUNNING'),
       succeeded: count('SUCCEEDED'),
@@ -391,6 +458,7 @@ export class LocalStateMachine {
       executionArn,
       stateMachineArn: this.stateMachineArn,
       name,
+      type: this.type,
       input,
       status: 'RUNNING',
       startDate: new Date(),
@@ -427,6 +495,10 @@ export class LocalStateMachine {
       if (record.status !== 'RUNNING') return;
       record.status = status;
       record.stopDate = new Date();
+      if (expressDeadline !== undefined) clearTimeout(expressDeadline);
+      if (this.type === 'EXPRESS') {
+        this.billedMs += expressBilledDurationMs(record.stopDate.getTime() - record.startDate.getTime());
+      }
       if (fields.output !== undefined) record.output = fields.output;
       if (fields.error !== undefined) record.error = fields.error;
       if (fields.cause !== undefined) record.cause = fields.cause;
@@ -445,6 +517,15 @@ export class LocalStateMachine {
       abort: execution.abort,
       finish: (status, fields) => finish(status, fields, true),
     });
+    // Express: an execution still running after 5 minutes ends TIMED_OUT, as on AWS.
+    const expressDeadline = this.type === 'EXPRESS' ? setTimeout(() => {
+      finish('TIMED_OUT', {
+        error: 'States.Timeout',
+        cause: `The execution exceeded the maximum duration of Express workflows (${EXPRESS_MAX_DURATION_MS / 1000} seconds).`,
+      }, true);
+      execution.abort();
+    }, EXPRESS_MAX_DURATION_MS) : undefined;
+    this.options.onExecutionStart?.(record);
 
     const drained = this.consumeEvents(record, execution.eventLogs, () => sealed, failWith);
     const settled = execution.result.then(
@@ -477,6 +558,8 @@ export class LocalStateMachine {
       // A state of an execution that already ended (see `launch`): it must have no effect.
       throw new TaskError('States.Runtime', `Execution ${record.executionArn} has ended (${record.status})`);
     }
+    const clock = this.clock();
+    const end = clock?.begin(`task:${stateName}`, 'work');
     const invocation: TaskInvocation = {
       stateMachineArn: this.stateMachineArn,
       executionArn: record.executionArn,
@@ -485,9 +568,8 @@ export class LocalStateMachine {
       resource: state.Resource,
       input,
       state,
+      detachFromClock: () => end?.(),
     };
-    const clock = this.clock();
-    const end = clock?.begin(`task:${stateName}`, 'work');
     // A dispatch that outlives the Task's timeout no longer holds the clock: the library has moved on.
     const timeoutSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
     const release = end && timeoutSeconds !== undefined ? setTimeout(end, timeoutSeconds * 1000) : undefined;
@@ -589,6 +671,11 @@ export class StepFunctionsLocal {
     return {
       executionsStarted: sum('executionsStarted'),
       stateTransitions: sum('stateTransitions'),
+      standardStateTransitions: sum('standardStateTransitions'),
+      expressStateTransitions: sum('expressStateTransitions'),
+      expressRequests: sum('expressRequests'),
+      expressBilledDurationMs: sum('expressBilledDurationMs'),
+      expressGbSeconds: sum('expressGbSeconds'),
       maxHistoryEventsPerExecution: Math.max(0, ...all.map(s => s.maxHistoryEventsPerExecution)),
       running: sum('running'),
       succeeded: sum('succeeded'),

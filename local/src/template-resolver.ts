@@ -54,6 +54,8 @@ export interface RuleTarget {
 export interface RuleInfo {
   readonly logicalId: string;
   readonly name: string;
+  /** The rule's ARN (what a scheduled event's `resources` holds). Default: built from the name and bus. */
+  readonly arn?: string;
   readonly eventBusName: string;
   /** Undefined for schedule rules. */
   readonly eventPattern?: Record<string, any>;
@@ -354,6 +356,7 @@ export class TemplateResolver {
       return {
         logicalId,
         name: this.physicalName(logicalId),
+        arn: this.arn(logicalId),
         eventBusName: this.ruleBusName(resource),
         eventPattern: typeof pattern === 'string' ? JSON.parse(pattern) : pattern,
         scheduleExpression: props.ScheduleExpression,
