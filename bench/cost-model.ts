@@ -15,9 +15,9 @@ export const PRICES = {
   lambdaPerRequest: 0.2 / 1e6,
   /** Lambda duration (x86): $0.0000166667 per GB-second. */
   lambdaPerGbSecond: 0.0000166667,
-  /** Memory of every function in both designs. */
+  /** Memory of the naive design's functions (ours are 256 MB); the benchmark reads each function's from the template. */
   lambdaMemoryMb: 128,
-  /** Assumed billed duration of every invocation (both designs): a warm handler making two or three SDK calls. */
+  /** Assumed billed duration of every invocation (all designs): a warm handler making two or three SDK calls. */
   lambdaAssumedMs: 100,
   /** EventBridge custom events: $1.00 per million entries (each 64 KB chunk of an entry counts as one). */
   eventBridgePerEntry: 1 / 1e6,
@@ -43,11 +43,6 @@ export interface CostBreakdown {
 }
 
 const MILLION = 1e6;
-
-export function lambdaCostPerInvocation(): number {
-  const gbSeconds = (PRICES.lambdaMemoryMb / 1024) * (PRICES.lambdaAssumedMs / 1000);
-  return PRICES.lambdaPerRequest + gbSeconds * PRICES.lambdaPerGbSecond;
-}
 
 /**
  * USD per million ticks for per-tick figures. Lambda is priced per request plus the GB-seconds the benchmark counts
