@@ -1,11 +1,15 @@
 /**
- * The two designs under one interface, each on the same local runtime machinery: ours is `LocalScheduler` (the
- * synthesized DynamicScheduler and its shipped bundles), the naive design is `LocalStack` on the `BaselineStack`.
- * Counters are cumulative; a workload takes snapshots and subtracts them.
+ * The designs under one interface, each on the same local runtime machinery: our engines are `LocalScheduler` (the
+ * synthesized DynamicScheduler and its shipped bundles) with the props that select the engine, the naive design is
+ * `LocalStack` on the `BaselineStack`. Counters are cumulative; a workload takes snapshots and subtracts them.
+ *
+ * The sharded engine (issue 11) is detected at run time: `shardedEngineProps()` is undefined until `SchedulerEngine`
+ * exists in src/, and the benchmark then skips its column with a note.
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BASELINE_TICK_SOURCE, BaselineStack } from './baseline-stack';
+import { PRICES } from './cost-model';
 import { LocalScheduler } from '../local/src';
 import { LocalEventBus } from '../local/src/event-bus-local';
 import { LocalFunction } from '../local/src/lambda-local';
@@ -18,7 +22,26 @@ export const COMMAND_SOURCE = 'bench.app';
 /** Our scheduler's tick source in the benchmark. */
 export const OUR_TICK_SOURCE = 'com.bench';
 
-export type Design = 'ours' | 'baseline';
+/** perSchedule and sharded are our two engines; baseline is the naive seed design. */
+export type Design = 'perSchedule' | 'sharded' | 'baseline';
+
+/** Props of a LocalScheduler run, beside the engine's. */
+export interface DesignOptions {
+  /** `emitStartedAndCompleted` of our engines (the naive design emits only ticks). Default true. */
+  readonly emitStartedAndCompleted?: boolean;
+}
+
+/**
+ * The props that select the sharded engine with 4 shards, or undefined while `SchedulerEngine` does not exist in
+ * src/ (it is being built on another branch). Required, not imported, so the benchmark compiles either way.
+ */
+export function shardedEngineProps(): Record<string, unknown> | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require('../src');
+  const engine = lib.SchedulerEngine;
+  if (typeof engine?.sharded !== 'function') return undefined;
+  return { engine: engine.sharded({ shards: 4 }) };
+}
 
 export interface Counters {
   readonly ticks: number;
@@ -30,6 +53,16 @@ export interface Counters {
   readonly executions: number;
   /** PutEvents entries the design itself put (ticks and lifecycle events; not the benchmark's commands). */
   readonly putEventsEntries: number;
+  /** Standard state transitions (billed per transition). */
+  readonly standardTransitions: number;
+  /** Express state transitions (not billed: Express bills requests and duration); 0 until the local runtime reports them. */
+  readonly expressTransitions: number;
+  /** Express executions started (billed per request); 0 until the local runtime reports them. */
+  readonly expressRequests: number;
+  /** Express billed GB-seconds; 0 until the local runtime reports them. */
+  readonly expressGbSeconds: number;
+  /** Lambda GB-seconds: invocations x each function's memory x the assumed billed duration (PRICES.lambdaAssumedMs). */
+  readonly lambdaGbSeconds: number;
 }
 
 export interface BenchRuntime {
@@ -41,6 +74,8 @@ export interface BenchRuntime {
   start(details: object[]): Promise<void>;
   counters(): Counters;
   maxHistoryEventsPerExecution(): number;
+  /** Ticks out of sequence (per id, 1, 2, 3...), not after the previous one, or put on the bus more than `maxLateMs` after their scheduledAt or before it. */
+  ticksOutOfPlace(maxLateMs: number): number;
   runningExecutions(): number;
   close(): Promise<void>;
 }
@@ -71,6 +106,21 @@ async function putStarts(bus: LocalEventBus, clock: VirtualClock, details: objec
   await clock.settle();
 }
 
+function ticksOutOfPlace(bus: LocalEventBus, tickSource: string, maxLateMs: number): number {
+  const last = new Map<string, { sequence: number; at: number }>();
+  let wrong = 0;
+  for (const event of bus.events()) {
+    if (event.source !== tickSource || event.detailType !== 'Schedule Tick') continue;
+    const { id, sequence, scheduledAt } = event.detail as { id: string; sequence: number; scheduledAt: string };
+    const at = Date.parse(scheduledAt);
+    const late = event.time.getTime() - at;
+    const previous = last.get(id) ?? { sequence: 0, at: -Infinity };
+    if (sequence !== previous.sequence + 1 || !(at > previous.at) || late < 0 || late > maxLateMs) wrong++;
+    last.set(id, { sequence, at });
+  }
+  return wrong;
+}
+
 function countEvents(bus: LocalEventBus, tickSource: string): { ticks: number; emitted: number } {
   let ticks = 0;
   let emitted = 0;
@@ -82,13 +132,14 @@ function countEvents(bus: LocalEventBus, tickSource: string): { ticks: number; e
   return { ticks, emitted };
 }
 
-export async function createRuntime(design: Design, now: Date): Promise<BenchRuntime> {
-  return design === 'ours' ? createOurs(now) : createBaseline(now);
-}
-
-async function createOurs(now: Date): Promise<BenchRuntime> {
-  const local = await LocalScheduler.create({ props: { tickSource: OUR_TICK_SOURCE }, now });
-  return runtimeOf('ours', local.stack, OUR_TICK_SOURCE, local.eventBusName);
+export async function createRuntime(design: Design, now: Date, options: DesignOptions = {}): Promise<BenchRuntime> {
+  if (design === 'baseline') return createBaseline(now);
+  const engineProps = design === 'sharded' ? shardedEngineProps() : {};
+  if (!engineProps) throw new Error('The sharded engine is not in src/ (no SchedulerEngine.sharded)');
+  const quiet = options.emitStartedAndCompleted === false ? { emitStartedAndCompleted: false } : {};
+  const props = { tickSource: OUR_TICK_SOURCE, ...engineProps, ...quiet };
+  const local = await LocalScheduler.create({ props, now });
+  return runtimeOf(design, local.stack, OUR_TICK_SOURCE, local.eventBusName);
 }
 
 async function createBaseline(now: Date): Promise<BenchRuntime> {
@@ -98,10 +149,23 @@ async function createBaseline(now: Date): Promise<BenchRuntime> {
   return runtimeOf('baseline', local, BASELINE_TICK_SOURCE);
 }
 
+/**
+ * A number the local runtime may report under one of `names` (the Express figures arrive with the local-engines
+ * work), else 0.
+ */
+function reported(stats: object, ...names: string[]): number {
+  for (const name of names) {
+    const value = (stats as Record<string, unknown>)[name];
+    if (typeof value === 'number') return value;
+  }
+  return 0;
+}
+
 /** Both designs run on a LocalStack: the same counters, read the same way. */
 function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventBusName?: string): BenchRuntime {
   const lambdaMillis: number[] = [];
   timeInvocations(local.functions, lambdaMillis);
+  const memoryMb = new Map(local.resolver.functions().map((fn) => [fn.arn, fn.memorySize]));
   return {
     design,
     clock: local.clock,
@@ -109,10 +173,19 @@ function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventB
     start: (details) => putStarts(local.bus, local.clock, details, eventBusName),
     counters: () => {
       const stats = local.stats();
+      const sfn = local.stepFunctions.stats();
       const { ticks, emitted } = countEvents(local.bus, tickSource);
+      const expressTransitions = reported(sfn, 'expressStateTransitions', 'expressTransitions');
+      const standardTransitions = reported(sfn, 'standardStateTransitions', 'standardTransitions') || stats.stateTransitions - expressTransitions;
       return {
         ticks,
-        stateTransitions: stats.stateTransitions,
+        stateTransitions: standardTransitions + expressTransitions,
+        standardTransitions,
+        expressTransitions,
+        expressRequests: reported(sfn, 'expressExecutionsStarted', 'expressRequests'),
+        expressGbSeconds: reported(sfn, 'expressGbSeconds', 'expressBilledGbSeconds'),
+        lambdaGbSeconds: local.functions.reduce((n, fn) => n + fn.invocations * (memoryMb.get(fn.arn) ?? 128) / 1024, 0)
+          * (PRICES.lambdaAssumedMs / 1000),
         lambdaInvocations: stats.lambdaInvocations,
         // Failed conditional writes are billed as writes too.
         dynamoWrites: stats.dynamoWrites + stats.dynamoConditionalCheckFailures,
@@ -122,6 +195,7 @@ function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventB
       };
     },
     maxHistoryEventsPerExecution: () => local.stats().maxHistoryEventsPerExecution,
+    ticksOutOfPlace: (maxLateMs) => ticksOutOfPlace(local.bus, tickSource, maxLateMs),
     runningExecutions: () => local.stepFunctions.stats().running,
     close: () => local.close(),
   };

@@ -7,13 +7,17 @@ import { Rates } from './workloads';
 export const PRICES = {
   /** Step Functions Standard: $0.025 per 1,000 state transitions. */
   stepFunctionsPerTransition: 25 / 1e6,
+  /** Step Functions Express: $1.00 per million requests (executions started); transitions are not billed. */
+  expressPerRequest: 1 / 1e6,
+  /** Step Functions Express duration: $0.00001667 per GB-second, the first tier (first 1,000 GB-hours a month). */
+  expressPerGbSecond: 0.00001667,
   /** Lambda requests: $0.20 per million. */
   lambdaPerRequest: 0.2 / 1e6,
   /** Lambda duration (x86): $0.0000166667 per GB-second. */
   lambdaPerGbSecond: 0.0000166667,
-  /** Memory of every function in both designs. */
+  /** Memory of the naive design's functions (ours are 256 MB); the benchmark reads each function's from the template. */
   lambdaMemoryMb: 128,
-  /** Assumed billed duration of every invocation (both designs): a warm handler making two or three SDK calls. */
+  /** Assumed billed duration of every invocation (all designs): a warm handler making two or three SDK calls. */
   lambdaAssumedMs: 100,
   /** EventBridge custom events: $1.00 per million entries (each 64 KB chunk of an entry counts as one). */
   eventBridgePerEntry: 1 / 1e6,
@@ -30,6 +34,7 @@ export const PRICES = {
 } as const;
 
 export interface CostBreakdown {
+  /** Standard transitions plus Express requests and duration. */
   readonly stepFunctions: number;
   readonly lambda: number;
   readonly eventBridge: number;
@@ -39,15 +44,15 @@ export interface CostBreakdown {
 
 const MILLION = 1e6;
 
-export function lambdaCostPerInvocation(): number {
-  const gbSeconds = (PRICES.lambdaMemoryMb / 1024) * (PRICES.lambdaAssumedMs / 1000);
-  return PRICES.lambdaPerRequest + gbSeconds * PRICES.lambdaPerGbSecond;
-}
-
-/** USD per million ticks for per-tick figures. */
+/**
+ * USD per million ticks for per-tick figures. Lambda is priced per request plus the GB-seconds the benchmark counts
+ * (each function's memory x PRICES.lambdaAssumedMs); Step Functions as Standard transitions plus Express requests and
+ * GB-seconds (0 until the local runtime reports Express figures).
+ */
 export function costPerMillionTicks(r: Rates): CostBreakdown {
-  const stepFunctions = r.stateTransitions * PRICES.stepFunctionsPerTransition * MILLION;
-  const lambda = r.lambdaInvocations * lambdaCostPerInvocation() * MILLION;
+  const stepFunctions = (r.standardTransitions * PRICES.stepFunctionsPerTransition
+    + r.expressRequests * PRICES.expressPerRequest + r.expressGbSeconds * PRICES.expressPerGbSecond) * MILLION;
+  const lambda = (r.lambdaInvocations * PRICES.lambdaPerRequest + r.lambdaGbSeconds * PRICES.lambdaPerGbSecond) * MILLION;
   const eventBridge = r.putEventsEntries * PRICES.eventBridgePerEntry * MILLION;
   const dynamoDb = (r.dynamoWrites * PRICES.dynamoPerWrite + r.dynamoReads * PRICES.dynamoPerRead) * MILLION;
   return { stepFunctions, lambda, eventBridge, dynamoDb, total: stepFunctions + lambda + eventBridge + dynamoDb };
@@ -57,3 +62,23 @@ export function costPerMillionTicks(r: Rates): CostBreakdown {
 export function eventBridgeSchedulerPerMillionTicks(): number {
   return (PRICES.eventBridgeSchedulerPerInvocation + PRICES.eventBridgePerEntry) * MILLION;
 }
+
+/** EventBridge Scheduler for one-shots delivered to a bus: a one-time schedule's invocation plus the event put. */
+export function eventBridgeSchedulerPerMillionOneShots(): number {
+  return eventBridgeSchedulerPerMillionTicks();
+}
+
+/**
+ * The sharded engine's fixed cost per shard-month, as its design models it (docs/sharded-engine.md, "Fixed cost per
+ * shard-month"): idle is an hourly plan (3 transitions, a 300-ms invocation, 3 RRU, 1 WRU) for 720 hours; busy is
+ * the dense cap, an Express window running all month plus 10,800 windows' supervisor transitions, requests and plans.
+ * The benchmark prints these beside what it measures for an idle shard.
+ */
+export const SHARD_MONTH_MODEL = {
+  idleUsd: 0.057,
+  busyCapUsd: 3.56,
+  source: 'docs/sharded-engine.md, Fixed cost per shard-month',
+} as const;
+
+/** Seconds in the 30-day month the design's arithmetic uses. */
+export const MONTH_SECONDS = 30 * 24 * 3600;

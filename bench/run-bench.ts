@@ -1,29 +1,33 @@
 /**
- * The benchmark: cost and performance of the scheduler on the local runtime, side by side with the naive (seed)
- * design, in one run. Prints one table and writes the same figures as JSON to $BENCH_OUT (default
- * .bench/results.json), with a `targets` array of { name, value, limit, pass }.
+ * The benchmark: cost and performance on the local runtime, side by side in one run: our per-schedule engine, our
+ * sharded engine (when src/ has it: `SchedulerEngine.sharded`; otherwise its column is skipped with a note), the
+ * naive (seed) design, and EventBridge Scheduler's price model. Prints one table and writes the same figures as JSON
+ * to $BENCH_OUT (default .bench/results.json), with `targets` ({ name, value, limit, pass }) and, while the sharded
+ * engine is missing, `notEvaluated` (its targets, named "... sharded ...").
  *
- *   npm run bench                 # full run (under ~10 minutes)
- *   BENCH_QUICK=1 npm run bench   # short run (CI)
+ *   npm run bench                 # full run
+ *   BENCH_QUICK=1 npm run bench   # short run (CI): fewer virtual minutes, fewer one-shots, no marathon
  *
  * A failed target is reported, not fatal: the process exits 0 unless the benchmark itself crashed.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Design } from './bench-runtimes';
+import { Counters, Design, shardedEngineProps } from './bench-runtimes';
 import { BundleResult, measureBundles } from './bundle-load';
-import { costPerMillionTicks, CostBreakdown, eventBridgeSchedulerPerMillionTicks, PRICES } from './cost-model';
+import { costPerMillionTicks, CostBreakdown, eventBridgeSchedulerPerMillionTicks, MONTH_SECONDS, PRICES, SHARD_MONTH_MODEL } from './cost-model';
 import { measureCronSpeed } from './cron-speed';
 import { measurePlanStep } from './plan-step';
 import { fixed, renderTable, Row, section, times, usd } from './report-table';
 import { median } from './stats';
 import { measureSynth } from './synth-time';
-import { Rates, runWorkload, Workload, WorkloadResult, workloads } from './workloads';
+import { measureIdleShards, Rates, rates, runWorkload, Workload, WorkloadResult, workloads } from './workloads';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(ROOT, process.env.BENCH_OUT || '.bench/results.json');
+/** Shards of the sharded engine in every workload (`SchedulerEngine.sharded({ shards: 4 })`). */
+const SHARDS = 4;
 
 const LIMITS = {
   transitionsPerTick: 2.05,
@@ -36,6 +40,17 @@ const LIMITS = {
   ticksPerSecond: 1_000,
   cronSpeedupOverCroner: 10,
 } as const;
+
+/** Issue 11's targets for the sharded engine: evaluated only when the sharded column ran. */
+const SHARDED_TARGETS = [
+  { name: 'sharded: cost per million ticks, 1,000 schedules on cron * * * * *, shard cost included', workload: 'cron-1000', figure: 'cost', comparison: '<=', limit: 2.0 },
+  { name: 'sharded: cost per million ticks, 1,000 schedules every 60s spread over the minute, shard cost included', workload: 'every-1000', figure: 'cost', comparison: '<=', limit: 2.5 },
+  { name: 'sharded: cost per million one-shots with Started and Completed', workload: 'oneShot', figure: 'cost', comparison: '<=', limit: 5.0 },
+  { name: 'sharded: cost per million one-shots with Started and Completed turned off', workload: 'oneShotQuiet', figure: 'cost', comparison: '<=', limit: 3.0 },
+  { name: 'sharded: cost per million ticks, 10,000 schedules on cron * * * * *, shard cost included', workload: 'cron-10000', figure: 'cost', comparison: '<=', limit: 1.25 },
+  { name: 'sharded: state transitions (Standard + Express) per tick, 1,000 schedules on cron * * * * *', workload: 'cron-1000', figure: 'transitions', comparison: '<=', limit: 0.25 },
+  { name: 'sharded: local runtime ticks per second of wall time, 1,000 schedules on cron * * * * *', workload: 'cron-1000', figure: 'speed', comparison: '>=', limit: 1_000 },
+] as const;
 
 interface Target {
   readonly name: string;
@@ -54,11 +69,6 @@ function check(name: string, value: number, comparison: '<=' | '>=', limit: numb
   return { target: `${comparison === '<=' ? '<=' : '>='} ${limit.toLocaleString('en-US')}`, result: pass ? 'PASS' : 'FAIL' };
 }
 
-function ratio(ours: number, naive: number): number {
-  if (naive === 0) return ours === 0 ? 1 : Infinity;
-  return ours / naive;
-}
-
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative.startsWith('..') ? file : relative;
@@ -68,90 +78,68 @@ function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-interface Pair {
+const DESIGN_COLUMN: Record<Design, 'ours' | 'sharded' | 'naive'> = { perSchedule: 'ours', sharded: 'sharded', baseline: 'naive' };
+
+/** One design on one workload: measured on the local runtime, or priced from another workload's per-tick counts. */
+interface Cell {
+  readonly result?: WorkloadResult;
+  readonly extrapolatedFrom?: string;
+  /** Per tick (per one-shot): steady state when the workload has a window, else the whole run. */
+  readonly rates: Rates;
+  readonly cost: CostBreakdown;
+}
+
+interface Measured {
   readonly workload: Workload;
-  readonly ours: WorkloadResult;
-  readonly naive: WorkloadResult;
+  readonly cells: Partial<Record<Design, Cell>>;
 }
 
-function workloadRows(pair: Pair): Row[] {
-  const { workload: w, ours, naive } = pair;
-  const oneShot = w.ticksPerSchedule === 1;
-  const unit = oneShot ? 'schedule' : 'tick';
-  const label = w.key;
-  const rows: Row[] = [section(`${w.title}: ours ${ours.ticks.toLocaleString('en-US')} ticks, naive ${naive.ticks.toLocaleString('en-US')} ticks`)];
-  const pairRow = (figure: string, a: number, b: number, digits: number, extra: Partial<Row> = {}): Row => ({
-    figure, workload: label, ours: fixed(a, digits), naive: fixed(b, digits), ratio: times(ratio(a, b)), ...extra,
-  });
-  const steadyTarget = (figure: string, key: keyof Rates, limit: number) => {
-    if (!ours.steady || !naive.steady) return {};
-    return check(`${figure}, steady state (${w.title})`, ours.steady[key], '<=', limit);
-  };
-  const perRates = (figure: string, key: keyof Rates, digits: number, limit?: number) => {
-    rows.push(pairRow(`${figure} / ${unit}, total`, ours.total[key], naive.total[key], digits));
-    if (ours.steady && naive.steady) {
-      rows.push(pairRow(`${figure} / ${unit}, steady`, ours.steady[key], naive.steady[key], digits,
-        limit !== undefined ? steadyTarget(`${figure} per tick`, key, limit) : {}));
-    }
-  };
-  perRates('state transitions', 'stateTransitions', 4, LIMITS.transitionsPerTick);
-  perRates('Lambda invocations', 'lambdaInvocations', 4, LIMITS.lambdaPerTick);
-  perRates('DynamoDB writes', 'dynamoWrites', 4, LIMITS.dynamoWritesPerTick);
-  rows.push(pairRow(`DynamoDB reads / ${unit}, total`, ours.total.dynamoReads, naive.total.dynamoReads, 4));
-  rows.push(pairRow(`PutEvents entries / ${unit}, total`, ours.total.putEventsEntries, naive.total.putEventsEntries, 4));
-  rows.push(pairRow('executions / 1,000 ticks, total', ours.total.executionsPer1000Ticks, naive.total.executionsPer1000Ticks, 2));
-  if (ours.steady && naive.steady) {
-    rows.push(pairRow('executions / 1,000 ticks, steady', ours.steady.executionsPer1000Ticks, naive.steady.executionsPer1000Ticks, 2));
+function pricingRates(result: WorkloadResult): Rates {
+  return result.steady ?? result.total;
+}
+
+function resolveCell(all: Map<string, Measured>, key: string | undefined, design: Design): Cell | undefined {
+  for (let hops = 0; key && hops < 5; hops++) {
+    const found = all.get(key);
+    const cell = found?.cells[design];
+    if (cell?.result) return cell;
+    key = found?.workload.extrapolateFrom;
   }
-  rows.push(pairRow('max history events / execution', ours.maxHistoryEventsPerExecution, naive.maxHistoryEventsPerExecution, 0,
-    check(`max history events per execution (${w.title})`, ours.maxHistoryEventsPerExecution, '<=', LIMITS.historyEvents)));
-  rows.push(pairRow('local runtime ticks / s (wall)', ours.ticksPerSecond, naive.ticksPerSecond, 0));
+  return undefined;
+}
+
+function workloadRows(m: Measured, designs: readonly Design[]): Row[] {
+  const w = m.workload;
+  const unit = w.ticksPerSchedule === 1 ? 'one-shot' : 'tick';
+  const scope = w.window ? `steady, ticks ${w.window.from}-${w.window.to}` : 'whole run';
+  const rows: Row[] = [section(`${w.title}: per ${unit}, ${scope}`)];
+  const cellText = (design: Design, value: (c: Cell) => number | undefined, digits: number) => {
+    const cell = m.cells[design];
+    if (!cell) return undefined;
+    const text = digits < 0 ? usd(value(cell)) : fixed(value(cell), digits);
+    return cell.extrapolatedFrom ? `${text}*` : text;
+  };
+  const row = (figure: string, value: (c: Cell) => number | undefined, digits: number, extra: Partial<Row> = {}): Row => {
+    const out: Record<string, string | undefined> = { figure, workload: w.key };
+    for (const d of designs) out[DESIGN_COLUMN[d]] = cellText(d, value, digits);
+    return { ...(out as unknown as Row), ...extra };
+  };
+  rows.push(row('Standard state transitions', (c) => c.rates.standardTransitions, 4));
+  rows.push(row('Express state transitions', (c) => c.rates.expressTransitions, 4));
+  rows.push(row('Express requests', (c) => c.rates.expressRequests, 5));
+  rows.push(row('Express GB-seconds', (c) => c.rates.expressGbSeconds, 6));
+  rows.push(row('Lambda invocations', (c) => c.rates.lambdaInvocations, 4));
+  rows.push(row(`Lambda GB-seconds (x ${PRICES.lambdaAssumedMs} ms assumed)`, (c) => c.rates.lambdaGbSeconds, 6));
+  rows.push(row('DynamoDB reads', (c) => c.rates.dynamoReads, 4));
+  rows.push(row('DynamoDB writes', (c) => c.rates.dynamoWrites, 4));
+  rows.push(row('PutEvents entries', (c) => c.rates.putEventsEntries, 4));
+  rows.push(row('executions / 1,000 ticks', (c) => c.rates.executionsPer1000Ticks, 3));
+  rows.push(row('max history events / execution', (c) => c.result?.maxHistoryEventsPerExecution, 0));
+  rows.push(row('ticks out of place (order, scheduledAt, > 1 s late)', (c) => c.result?.ticksOutOfPlace, 0));
+  rows.push(row('local runtime ticks / s (wall)', (c) => c.result?.ticksPerSecond, 0));
+  // digits -1: dollars.
+  rows.push(row(`USD per million ${unit}s`, (c) => c.cost.total, -1, { ebScheduler: usd(eventBridgeSchedulerPerMillionTicks()) }));
   return rows;
-}
-
-function costRows(pairs: Pair[]): { rows: Row[]; json: Record<string, { ours: CostBreakdown; naive: CostBreakdown }> } {
-  const ebs = eventBridgeSchedulerPerMillionTicks();
-  const rows: Row[] = [section(`cost, USD per million ticks (list prices; Lambda ${PRICES.lambdaMemoryMb} MB x ${PRICES.lambdaAssumedMs} ms assumed per invocation; DynamoDB 1 WRU per write, 1 RRU per read)`)];
-  const json: Record<string, { ours: CostBreakdown; naive: CostBreakdown }> = {};
-  const cron = pairs.find((p) => p.workload.key === 'cron')!;
-  const cronOurs = costPerMillionTicks(cron.ours.steady!);
-  const cronNaive = costPerMillionTicks(cron.naive.steady!);
-  json['cron, steady'] = { ours: cronOurs, naive: cronNaive };
-  const parts: [keyof CostBreakdown, string][] = [
-    ['stepFunctions', 'Step Functions ($25/M transitions)'],
-    ['lambda', 'Lambda ($0.20/M + GB-s)'],
-    ['eventBridge', 'EventBridge ($1/M entries)'],
-    ['dynamoDb', 'DynamoDB ($1.25/M WRU, $0.25/M RRU)'],
-    ['total', 'total'],
-  ];
-  for (const [key, figure] of parts) {
-    rows.push({
-      figure,
-      workload: 'cron, steady',
-      ours: usd(cronOurs[key]),
-      naive: usd(cronNaive[key]),
-      ratio: times(ratio(cronOurs[key], cronNaive[key])),
-      ebScheduler: key === 'total' ? usd(ebs) : undefined,
-    });
-  }
-  for (const p of pairs.filter((x) => x !== cron)) {
-    const scope = p.ours.steady ? 'steady' : 'total';
-    const useTotal = p.workload.ticksPerSchedule <= 20;
-    const o = costPerMillionTicks(useTotal ? p.ours.total : p.ours.steady!);
-    const n = costPerMillionTicks(useTotal ? p.naive.total : p.naive.steady!);
-    const name = `${p.workload.key}, ${useTotal ? 'total' : scope}`;
-    json[name] = { ours: o, naive: n };
-    rows.push({
-      figure: p.workload.ticksPerSchedule === 1 ? 'total per million one-shots' : 'total',
-      workload: name,
-      ours: usd(o.total),
-      naive: usd(n.total),
-      ratio: times(ratio(o.total, n.total)),
-      ebScheduler: usd(ebs),
-    });
-  }
-  rows.push({ figure: 'ours / EventBridge Scheduler (cron, steady)', workload: 'cron, steady', ours: times(cronOurs.total / ebs) });
-  return { rows, json };
 }
 
 function bundleRows(bundles: BundleResult[]): Row[] {
@@ -198,24 +186,95 @@ async function main(): Promise<void> {
   progress(`cron speed: 10,000 fire times, ours and croner, ${cronSpeedRuns} runs`);
   const cronSpeed = measureCronSpeed(cronSpeedRuns);
 
-  const pairs: Pair[] = [];
+  const sharded = shardedEngineProps() !== undefined;
+  const designs: Design[] = sharded ? ['perSchedule', 'sharded', 'baseline'] : ['perSchedule', 'baseline'];
+  const shardedNote = sharded
+    ? `sharded engine: SchedulerEngine.sharded({ shards: ${SHARDS} }) from src/`
+    : 'sharded engine: not in src/ yet (no SchedulerEngine.sharded): its column is skipped and its targets are not evaluated';
+  progress(shardedNote);
+
+  const measured = new Map<string, Measured>();
   for (const w of workloads(QUICK)) {
-    const result: Partial<Record<Design, WorkloadResult>> = {};
-    for (const design of ['ours', 'baseline'] as Design[]) {
+    const cells: Partial<Record<Design, Cell>> = {};
+    for (const design of w.designs.filter((d) => designs.includes(d))) {
       progress(`${w.title}: ${design}`);
-      result[design] = await runWorkload(design, w);
+      const result = await runWorkload(design, w);
+      const r = pricingRates(result);
+      cells[design] = { result, rates: r, cost: costPerMillionTicks(r) };
     }
-    pairs.push({ workload: w, ours: result.ours!, naive: result.baseline! });
+    measured.set(w.key, { workload: w, cells });
+    for (const design of designs.filter((d) => !cells[d])) {
+      const from = resolveCell(measured, w.extrapolateFrom, design);
+      if (from) cells[design] = { extrapolatedFrom: from.result!.workload, rates: from.rates, cost: from.cost };
+    }
+  }
+
+  let idleShards: { hours: number; totals: Counters; usdPerShardMonth: number } | undefined;
+  if (sharded) {
+    const hours = QUICK ? 3 : 24;
+    progress(`sharded engine idle for ${hours} virtual hours`);
+    const idle = await measureIdleShards(hours);
+    const perMonth = MONTH_SECONDS / (hours * 3600);
+    // Priced as counts "per tick" with one tick: the whole run's cost, then scaled to a month and divided by shards.
+    const cost = costPerMillionTicks(rates({ ...idle.totals, ticks: 1 })).total / 1e6;
+    idleShards = { ...idle, usdPerShardMonth: (cost * perMonth) / SHARDS };
   }
 
   // ---- the table
   const rows: Row[] = [];
-  for (const pair of pairs) rows.push(...workloadRows(pair));
-  const cost = costRows(pairs);
-  rows.push(...cost.rows);
-  const oursMs = median(pairs.flatMap((p) => p.ours.lambdaMillis));
-  const naiveMs = median(pairs.flatMap((p) => p.naive.lambdaMillis));
-  rows.push({ figure: 'Lambda handler time, local median ms (info)', workload: 'all', ours: fixed(oursMs, 1), naive: fixed(naiveMs, 1), ratio: times(ratio(oursMs, naiveMs)) });
+  for (const m of measured.values()) rows.push(...workloadRows(m, designs));
+
+  rows.push(section('cost, USD per million ticks (one-shots: per million one-shots), shard cost included; * = extrapolated from the per-tick counts of the workload named in the JSON'));
+  for (const m of measured.values()) {
+    const out: Record<string, string | undefined> = { figure: 'total', workload: m.workload.key, ebScheduler: usd(eventBridgeSchedulerPerMillionTicks()) };
+    for (const d of designs) {
+      const cell = m.cells[d];
+      if (cell) out[DESIGN_COLUMN[d]] = `${usd(cell.cost.total)}${cell.extrapolatedFrom ? '*' : ''}`;
+    }
+    rows.push(out as unknown as Row);
+  }
+
+  // Targets of the per-schedule engine (steady state of one schedule on cron * * * * *: whole batches with plan steps).
+  const cronOne = measured.get('cron-1')!.cells.perSchedule!.result!;
+  const steadyOne = cronOne.steady!;
+  rows.push(section('per-schedule targets (cron-1, steady state)'));
+  rows.push({ figure: 'state transitions / tick', workload: 'cron-1', ours: fixed(steadyOne.stateTransitions, 4), ...check('per-schedule: state transitions per tick, steady state (cron-1)', steadyOne.stateTransitions, '<=', LIMITS.transitionsPerTick) });
+  rows.push({ figure: 'Lambda invocations / tick', workload: 'cron-1', ours: fixed(steadyOne.lambdaInvocations, 4), ...check('per-schedule: Lambda invocations per tick, steady state (cron-1)', steadyOne.lambdaInvocations, '<=', LIMITS.lambdaPerTick) });
+  rows.push({ figure: 'DynamoDB writes / tick', workload: 'cron-1', ours: fixed(steadyOne.dynamoWrites, 4), ...check('per-schedule: DynamoDB writes per tick, steady state (cron-1)', steadyOne.dynamoWrites, '<=', LIMITS.dynamoWritesPerTick) });
+  for (const m of measured.values()) {
+    for (const d of designs.filter((x) => x !== 'baseline')) {
+      const result = m.cells[d]?.result;
+      if (!result) continue;
+      check(`${d === 'sharded' ? 'sharded' : 'per-schedule'}: max history events per execution (${m.workload.key})`, result.maxHistoryEventsPerExecution, '<=', LIMITS.historyEvents);
+      check(`${d === 'sharded' ? 'sharded' : 'per-schedule'}: ticks out of place, in order and at most 1 s late (${m.workload.key})`, result.ticksOutOfPlace, '<=', 0);
+    }
+  }
+
+  rows.push(section(`sharded engine: fixed cost per shard-month (${SHARDS} shards; model: ${SHARD_MONTH_MODEL.source})`));
+  rows.push({ figure: 'idle shard-month, USD (model)', workload: 'no schedules', sharded: usd(SHARD_MONTH_MODEL.idleUsd) });
+  rows.push({ figure: 'busy shard-month, USD, dense cap (model)', workload: 'Express all month', sharded: usd(SHARD_MONTH_MODEL.busyCapUsd) });
+  if (idleShards) {
+    rows.push({ figure: `idle shard-month, USD (measured: ${idleShards.hours} virtual hours, scaled)`, workload: 'no schedules', sharded: usd(idleShards.usdPerShardMonth) });
+  } else {
+    rows.push({ figure: 'idle shard-month, USD (measured)', workload: 'no schedules', sharded: 'skipped' });
+  }
+
+  const notEvaluated: { name: string; limit: number; comparison: string; reason: string }[] = [];
+  rows.push(section('sharded targets (issue 11)'));
+  for (const t of SHARDED_TARGETS) {
+    const cell = measured.get(t.workload)?.cells.sharded;
+    if (!sharded || !cell?.result) {
+      notEvaluated.push({ name: t.name, limit: t.limit, comparison: t.comparison, reason: sharded ? `workload ${t.workload} did not run` : shardedNote });
+      rows.push({ figure: t.name.replace(/^sharded: /, ''), workload: t.workload, sharded: 'skipped', target: `${t.comparison} ${t.limit.toLocaleString('en-US')}`, result: 'n/a' });
+      continue;
+    }
+    const value = t.figure === 'cost' ? cell.cost.total : t.figure === 'transitions' ? cell.rates.stateTransitions : cell.result.ticksPerSecond;
+    rows.push({ figure: t.name.replace(/^sharded: /, ''), workload: t.workload, sharded: t.figure === 'cost' ? usd(value) : fixed(value, t.figure === 'speed' ? 0 : 4), ...check(t.name, value, t.comparison, t.limit) });
+  }
+
+  const allResults = [...measured.values()].flatMap((m) => Object.values(m.cells).filter((c): c is Cell => !!c?.result).map((c) => c.result!));
+  const msOf = (d: Design) => median(allResults.filter((r) => r.design === d).flatMap((r) => r.lambdaMillis));
+  rows.push({ figure: 'Lambda handler time, local median ms (info)', workload: 'all', ours: fixed(msOf('perSchedule'), 1), sharded: sharded ? fixed(msOf('sharded'), 1) : undefined, naive: fixed(msOf('baseline'), 1) });
   rows.push(...bundleRows(bundles));
 
   rows.push(section(`synth (fresh App, app.synth() to a temp dir, median of ${synth.runs}, alternated after 2 warm-ups)`));
@@ -243,18 +302,18 @@ async function main(): Promise<void> {
     ...check('cron fire times: croner time / our time', cronSpeed.speedup, '>=', LIMITS.cronSpeedupOverCroner),
   });
 
-  const sumTicks = (d: 'ours' | 'naive') => pairs.reduce((n, p) => n + p[d].ticks, 0);
-  const sumWall = (d: 'ours' | 'naive') => pairs.reduce((n, p) => n + p[d].wallMs, 0);
-  const oursTps = sumTicks('ours') / (sumWall('ours') / 1000);
-  const naiveTps = sumTicks('naive') / (sumWall('naive') / 1000);
-  rows.push(section('local runtime speed (all workloads: ticks / wall time from the first Start to the last completion)'));
+  const speed = (d: Design) => {
+    const results = allResults.filter((r) => r.design === d && r.workload !== 'marathon');
+    return results.reduce((n, r) => n + r.ticks, 0) / (results.reduce((n, r) => n + r.wallMs, 0) / 1000);
+  };
+  rows.push(section('local runtime speed (workloads run, marathon excluded: ticks / wall time from the first Start to the last completion)'));
   rows.push({
     figure: 'ticks per second of wall time',
     workload: 'all',
-    ours: fixed(oursTps, 0),
-    naive: fixed(naiveTps, 0),
-    ratio: times(ratio(oursTps, naiveTps)),
-    ...check('local runtime ticks per second of wall time (all our workloads)', oursTps, '>=', LIMITS.ticksPerSecond),
+    ours: fixed(speed('perSchedule'), 0),
+    sharded: sharded ? fixed(speed('sharded'), 0) : undefined,
+    naive: fixed(speed('baseline'), 0),
+    ...check('per-schedule: local runtime ticks per second of wall time (all workloads run)', speed('perSchedule'), '>=', LIMITS.ticksPerSecond),
   });
 
   const wallSeconds = (performance.now() - started) / 1000;
@@ -262,21 +321,27 @@ async function main(): Promise<void> {
   const failed = targets.filter((t) => !t.pass);
   console.log(table);
   console.log('');
-  console.log('total = from the Start command to completion, divided by the ticks (one-shots: per schedule).');
-  console.log('steady = counter differences between two snapshots in the same phase, after the first batch and before the last one');
-  console.log('  (ticks 100 to limit-100: whole batches with their plan steps and hand-overs; the 20-tick schedules: after the Start');
-  console.log('  to tick 19, inside their single batch), so the start and completion overhead is excluded.');
-  console.log(`targets: ${targets.length - failed.length} pass, ${failed.length} fail`);
+  console.log(shardedNote);
+  console.log('Per tick (one-shots: per one-shot). steady = counter differences between the snapshots after tick `from` and after tick `to`');
+  console.log('  of every schedule (no Start, no completion); one-shots: the whole run. * = not run at this size: priced from the per-tick');
+  console.log('  counts of a smaller workload (the naive design and the per-schedule engine cost the same per tick at any size).');
+  console.log(`Express figures are read from the local runtime when it reports them (else 0). Lambda GB-seconds = invocations x memory x ${PRICES.lambdaAssumedMs} ms.`);
+  console.log(`targets: ${targets.length - failed.length} pass, ${failed.length} fail, ${notEvaluated.length} not evaluated`);
   for (const t of failed) console.log(`  FAIL ${t.name}: ${fixed(t.value, 2)} (target ${t.comparison} ${t.limit})`);
   const loadAfter = os.loadavg();
   console.log(`${QUICK ? 'quick' : 'full'} run, wall time ${wallSeconds.toFixed(1)} s on ${os.cpus().length} CPUs (1-minute load average `
     + `${loadBefore[0].toFixed(1)} at start, ${loadAfter[0].toFixed(1)} at end: timings are noisy on a busy machine); JSON: ${displayPath(OUT)}`);
 
-  const summarize = (r: WorkloadResult) => ({
-    ...r,
-    lambdaMillis: undefined,
-    lambdaMsMedian: median(r.lambdaMillis),
-    lambdaInvocationsTimed: r.lambdaMillis.length,
+  const summarize = (c: Cell | undefined) => c && ({
+    extrapolatedFrom: c.extrapolatedFrom,
+    rates: c.rates,
+    costPerMillion: c.cost,
+    ...(c.result ? {
+      ...c.result,
+      lambdaMillis: undefined,
+      lambdaMsMedian: median(c.result.lambdaMillis),
+      lambdaInvocationsTimed: c.result.lambdaMillis.length,
+    } : {}),
   });
   const json = {
     generatedAt: new Date().toISOString(),
@@ -289,42 +354,38 @@ async function main(): Promise<void> {
       cpu: os.cpus()[0]?.model,
       loadAverage1m: { start: loadBefore[0], end: loadAfter[0] },
     },
+    designs,
+    sharded: { ran: sharded, note: shardedNote, shards: SHARDS },
     definitions: {
       total: 'whole run (Start to completion) / ticks; one-shots per schedule',
       steady: 'difference of counters between snapshots after tick `from` and after tick `to` of each schedule, / ticks in between',
+      extrapolatedFrom: 'the design did not run this workload; its per-tick counts and cost are those of the workload named',
       dynamoWrites: 'successful writes + writes rejected by their condition (both billed)',
       putEventsEntries: 'entries the design put itself (ticks and lifecycle events), not the benchmark\'s Start commands',
+      lambdaGbSeconds: `invocations x the function's memory x ${PRICES.lambdaAssumedMs} ms (assumed billed duration)`,
+      express: 'Express transitions, requests and GB-seconds as reported by the local runtime; 0 when it reports none',
     },
     prices: PRICES,
-    workloads: pairs.map((p) => ({
-      key: p.workload.key,
-      title: p.workload.title,
-      schedules: p.workload.schedules,
-      ticksPerSchedule: p.workload.ticksPerSchedule,
-      window: p.workload.window,
-      ours: summarize(p.ours),
-      naive: summarize(p.naive),
-      ratios: {
-        totalStateTransitions: ratio(p.ours.total.stateTransitions, p.naive.total.stateTransitions),
-        totalLambdaInvocations: ratio(p.ours.total.lambdaInvocations, p.naive.total.lambdaInvocations),
-        totalDynamoWrites: ratio(p.ours.total.dynamoWrites, p.naive.total.dynamoWrites),
-        executionsPer1000Ticks: ratio(p.ours.total.executionsPer1000Ticks, p.naive.total.executionsPer1000Ticks),
-        ...(p.ours.steady && p.naive.steady ? {
-          steadyStateTransitions: ratio(p.ours.steady.stateTransitions, p.naive.steady.stateTransitions),
-          steadyLambdaInvocations: ratio(p.ours.steady.lambdaInvocations, p.naive.steady.lambdaInvocations),
-          steadyDynamoWrites: ratio(p.ours.steady.dynamoWrites, p.naive.steady.dynamoWrites),
-        } : {}),
-      },
+    workloads: [...measured.values()].map((m) => ({
+      key: m.workload.key,
+      title: m.workload.title,
+      schedules: m.workload.schedules,
+      ticksPerSchedule: m.workload.ticksPerSchedule,
+      window: m.workload.window,
+      perSchedule: summarize(m.cells.perSchedule),
+      sharded: summarize(m.cells.sharded),
+      naive: summarize(m.cells.baseline),
+      eventBridgeSchedulerPerMillion: eventBridgeSchedulerPerMillionTicks(),
     })),
-    costPerMillionTicks: { ...cost.json, eventBridgeScheduler: eventBridgeSchedulerPerMillionTicks() },
-    lambdaHandlerMsLocalMedian: { ours: oursMs, naive: naiveMs },
+    shardMonth: { model: SHARD_MONTH_MODEL, measuredIdle: idleShards },
     bundles,
     synth,
     planStep: plan,
     cronSpeed,
-    localRuntime: { oursTicksPerSecond: oursTps, naiveTicksPerSecond: naiveTps },
+    localRuntimeTicksPerSecond: { perSchedule: speed('perSchedule'), sharded: sharded ? speed('sharded') : undefined, naive: speed('baseline') },
     table: rows,
     targets,
+    notEvaluated,
   };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(json, null, 2)}\n`);

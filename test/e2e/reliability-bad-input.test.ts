@@ -1,20 +1,15 @@
 /**
  * Reliability: bad input of every kind is rejected with a `Schedule Rejected` naming the field, and nothing
- * changes: no item, no execution, no tick. (A detail that is not a JSON object never reaches the scheduler:
+ * changes: no item in any of the scheduler's tables, no execution (per-schedule engine), no tick. (A detail that is not a JSON object never reaches the scheduler:
  * EventBridge refuses it; the start handler's own check is covered by test/handlers/start-property.test.ts.)
  */
+import { allItems, createScheduler, ENGINES } from './engines';
 import { LocalScheduler } from '../../local/src';
 
 const MINUTE = 60_000;
 const T0 = new Date('2026-05-04T08:00:00Z');
 
 let local: LocalScheduler;
-beforeAll(async () => {
-  local = await LocalScheduler.create({ now: T0 });
-});
-afterAll(async () => {
-  await local?.close();
-});
 
 const cases: [string, Record<string, unknown>, string][] = [
   // wrong types
@@ -64,59 +59,68 @@ const cases: [string, Record<string, unknown>, string][] = [
   ['a negative limit', { id: 'limit-neg', every: '1m', limit: -3 }, 'limit'],
 ];
 
-test.each(cases)('GIVEN %s WHEN it is put as a Start THEN it is rejected naming that field, and nothing changes', async (_name, detail, field) => {
-  const eventId = await local.put({ source: 'my.app', detailType: 'Schedule Start', detail });
-  await local.advanceBy(MINUTE);
+describe.each(ENGINES)('on the $name engine', (engine) => {
+  beforeAll(async () => {
+    local = await createScheduler(engine, { now: T0 });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
 
-  const rejections = local.events().filter((e) => e.detailType === 'Schedule Rejected' && e.detail.eventId === eventId);
-  expect(rejections).toHaveLength(1);
-  const [{ detail: rejected, source }] = rejections;
-  expect(source).toBe(local.scheduler.tickSource);
-  expect(rejected.command).toBe('Schedule Start');
-  const fields = rejected.errors.map((e: any) => e.field);
-  expect(fields).toContain(field);
-  for (const error of rejected.errors) {
-    expect(typeof error.message).toBe('string');
-    expect(error.message.length).toBeGreaterThan(10);
-  }
-  if (typeof detail.id === 'string' && fields.every((f: string) => f !== 'id')) expect(rejected.id).toBe(detail.id);
-  // Nothing changed: no item (not even a tombstone), no execution, no tick.
-  expect(await local.dynamo.scan(local.tableName)).toEqual([]);
-  expect(local.executions()).toEqual([]);
-  expect(local.ticks()).toEqual([]);
-});
+  test.each(cases)('GIVEN %s WHEN it is put as a Start THEN it is rejected naming that field, and nothing changes', async (_name, detail, field) => {
+    const eventId = await local.put({ source: 'my.app', detailType: 'Schedule Start', detail });
+    await local.advanceBy(MINUTE);
 
-test.each([
-  ['no id', {}, 'id'],
-  ['an id that is a number', { id: 7 }, 'id'],
-  ['an extra field', { id: 'x', force: true }, 'force'],
-])('GIVEN a Stop with %s THEN it is rejected naming that field, and nothing changes', async (_name, detail, field) => {
-  const eventId = await local.put({ source: 'my.app', detailType: 'Schedule Stop', detail });
-  await local.advanceBy(MINUTE);
+    const rejections = local.events().filter((e) => e.detailType === 'Schedule Rejected' && e.detail.eventId === eventId);
+    expect(rejections).toHaveLength(1);
+    const [{ detail: rejected, source }] = rejections;
+    expect(source).toBe(local.scheduler.tickSource);
+    expect(rejected.command).toBe('Schedule Start');
+    const fields = rejected.errors.map((e: any) => e.field);
+    expect(fields).toContain(field);
+    for (const error of rejected.errors) {
+      expect(typeof error.message).toBe('string');
+      expect(error.message.length).toBeGreaterThan(10);
+    }
+    if (typeof detail.id === 'string' && fields.every((f: string) => f !== 'id')) expect(rejected.id).toBe(detail.id);
+    // Nothing changed: no item (not even a tombstone), no execution, no tick.
+    expect(await allItems(local)).toEqual([]);
+    if (engine.perScheduleExecutions) expect(local.executions()).toEqual([]);
+    expect(local.ticks()).toEqual([]);
+  });
 
-  const [rejected] = local.eventsOfType('Schedule Rejected').filter((r) => r.eventId === eventId);
-  expect(rejected).toMatchObject({ command: 'Schedule Stop' });
-  expect(rejected.errors.map((e: any) => e.field)).toContain(field);
-  expect(await local.dynamo.scan(local.tableName)).toEqual([]);
-});
+  test.each([
+    ['no id', {}, 'id'],
+    ['an id that is a number', { id: 7 }, 'id'],
+    ['an extra field', { id: 'x', force: true }, 'force'],
+  ])('GIVEN a Stop with %s THEN it is rejected naming that field, and nothing changes', async (_name, detail, field) => {
+    const eventId = await local.put({ source: 'my.app', detailType: 'Schedule Stop', detail });
+    await local.advanceBy(MINUTE);
 
-test('GIVEN a detail that is not a JSON object THEN EventBridge refuses the entry and nothing reaches the scheduler', async () => {
-  const before = local.events().length;
-  await expect(local.put({ source: 'my.app', detailType: 'Schedule Start', detail: 'start please' })).rejects.toThrow('MalformedDetail');
-  await expect(local.put({ source: 'my.app', detailType: 'Schedule Start', detail: [{ id: 'a', every: '1m' }] })).rejects.toThrow('MalformedDetail');
-  expect(local.events()).toHaveLength(before);
-});
+    const [rejected] = local.eventsOfType('Schedule Rejected').filter((r) => r.eventId === eventId);
+    expect(rejected).toMatchObject({ command: 'Schedule Stop' });
+    expect(rejected.errors.map((e: any) => e.field)).toContain(field);
+    expect(await allItems(local)).toEqual([]);
+  });
 
-test('GIVEN a Start with 1,600 unknown fields (a 200 KB detail) WHEN it is put THEN one Schedule Rejected with the first 20 errors goes out, and nothing is dead-lettered', async () => {
-  const detail: Record<string, unknown> = { id: 'many-fields', every: '1m' };
-  for (let i = 0; i < 1_600; i++) detail[`field${String(i).padStart(4, '0')}_${'k'.repeat(40)}`] = 'v'.repeat(60);
-  await local.put({ source: 'my.app', detailType: 'Schedule Start', detail });
-  await local.advanceBy(5 * MINUTE);
+  test('GIVEN a detail that is not a JSON object THEN EventBridge refuses the entry and nothing reaches the scheduler', async () => {
+    const before = local.events().length;
+    await expect(local.put({ source: 'my.app', detailType: 'Schedule Start', detail: 'start please' })).rejects.toThrow('MalformedDetail');
+    await expect(local.put({ source: 'my.app', detailType: 'Schedule Start', detail: [{ id: 'a', every: '1m' }] })).rejects.toThrow('MalformedDetail');
+    expect(local.events()).toHaveLength(before);
+  });
 
-  const rejected = local.eventsOfType('Schedule Rejected', 'many-fields');
-  expect(rejected).toHaveLength(1);
-  expect(rejected[0]).toMatchObject({ command: 'Schedule Start', errorCount: 1_600, errorsOmitted: 1_580, received: { truncated: true } });
-  expect(rejected[0].errors).toHaveLength(20);
-  expect(local.deadLetters()).toEqual([]);
-  expect(await local.item('many-fields')).toBeUndefined();
+  test('GIVEN a Start with 1,600 unknown fields (a 200 KB detail) WHEN it is put THEN one Schedule Rejected with the first 20 errors goes out, and nothing is dead-lettered', async () => {
+    const detail: Record<string, unknown> = { id: 'many-fields', every: '1m' };
+    for (let i = 0; i < 1_600; i++) detail[`field${String(i).padStart(4, '0')}_${'k'.repeat(40)}`] = 'v'.repeat(60);
+    await local.put({ source: 'my.app', detailType: 'Schedule Start', detail });
+    await local.advanceBy(5 * MINUTE);
+
+    const rejected = local.eventsOfType('Schedule Rejected', 'many-fields');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ command: 'Schedule Start', errorCount: 1_600, errorsOmitted: 1_580, received: { truncated: true } });
+    expect(rejected[0].errors).toHaveLength(20);
+    expect(local.deadLetters()).toEqual([]);
+    expect(await local.item('many-fields')).toBeUndefined();
+  });
 });

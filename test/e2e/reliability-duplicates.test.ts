@@ -1,7 +1,9 @@
 /**
  * Reliability: EventBridge delivers at least once. A Start redelivered with the same event id (once later, or ten
- * times at once) makes one run, one execution and one `Schedule Started`, and the ticks are those of a single delivery.
+ * times at once) makes one run and one `Schedule Started` (and, on the per-schedule engine, one execution), and the
+ * ticks are those of a single delivery.
  */
+import { createScheduler, ENGINES } from './engines';
 import { LocalScheduler } from '../../local/src';
 
 const SECOND = 1_000;
@@ -24,67 +26,74 @@ const expectedTicks = () => Array.from({ length: 5 }, (_, i) => ({
   last: i === 4,
 }));
 
-function expectOneRun() {
-  const ticks = local.ticks('dup');
-  expect(ticks.map(({ sequence, scheduledAt, remaining, last }) => ({ sequence, scheduledAt, remaining, last }))).toEqual(expectedTicks());
-  expect(new Set(ticks.map((t) => t.runId)).size).toBe(1);
-  expect(local.eventsOfType('Schedule Started', 'dup')).toHaveLength(1);
-  expect(local.eventsOfType('Schedule Completed', 'dup')).toEqual([expect.objectContaining({ ticks: 5, reason: 'limit' })]);
-  expect(local.executions()).toHaveLength(1);
-  expect(local.executions()[0].status).toBe('SUCCEEDED');
-  expect(local.stats().executionsStarted).toBe(1);
-}
+describe.each(ENGINES)('on the $name engine', (engine) => {
+  function expectOneRun() {
+    const ticks = local.ticks('dup');
+    expect(ticks.map(({ sequence, scheduledAt, remaining, last }) => ({ sequence, scheduledAt, remaining, last }))).toEqual(expectedTicks());
+    expect(new Set(ticks.map((t) => t.runId)).size).toBe(1);
+    expect(local.eventsOfType('Schedule Started', 'dup')).toHaveLength(1);
+    expect(local.eventsOfType('Schedule Completed', 'dup')).toEqual([expect.objectContaining({ ticks: 5, reason: 'limit' })]);
+    if (engine.perScheduleExecutions) {
+      expect(local.executions()).toHaveLength(1);
+      expect(local.executions()[0].status).toBe('SUCCEEDED');
+      expect(local.stats().executionsStarted).toBe(1);
+    }
+  }
 
-test('GIVEN a Start WHEN EventBridge redelivers it (same event id) a minute and a half later THEN there is one run and the ticks are unchanged', async () => {
-  local = await LocalScheduler.create({ now: T0 });
+  test('GIVEN a Start WHEN EventBridge redelivers it (same event id) a minute and a half later THEN there is one run and the ticks are unchanged', async () => {
+    local = await createScheduler(engine, { now: T0 });
 
-  await deliverStart('same');
-  await local.advanceBy(90 * SECOND);
-  await deliverStart('same');
-  await local.advanceBy(10 * MINUTE);
+    await deliverStart('same');
+    await local.advanceBy(90 * SECOND);
+    await deliverStart('same');
+    await local.advanceBy(10 * MINUTE);
 
-  expectOneRun();
-  expect(await local.item('dup')).toMatchObject({ status: 'COMPLETED', ticks: 5 });
-});
+    expectOneRun();
+    expect(await local.item('dup')).toMatchObject({ status: 'COMPLETED' });
+  });
 
-test('GIVEN a Start WHEN it is delivered twice back to back THEN there is one run', async () => {
-  local = await LocalScheduler.create({ now: T0 });
+  test('GIVEN a Start WHEN it is delivered twice back to back THEN there is one run', async () => {
+    local = await createScheduler(engine, { now: T0 });
 
-  await deliverStart('same');
-  await deliverStart('same');
-  await local.advanceBy(10 * MINUTE);
+    await deliverStart('same');
+    await deliverStart('same');
+    await local.advanceBy(10 * MINUTE);
 
-  expectOneRun();
-});
+    expectOneRun();
+  });
 
-test('GIVEN a Start WHEN ten copies with the same event id arrive concurrently THEN one run, one execution, one Schedule Started', async () => {
-  local = await LocalScheduler.create({ now: T0 });
+  test('GIVEN a Start WHEN ten copies with the same event id arrive concurrently THEN one run and one Schedule Started', async () => {
+    local = await createScheduler(engine, { now: T0 });
 
-  await Promise.all(Array.from({ length: 10 }, () => deliverStart('same')));
-  const startFunction = local.functions.find((fn) => fn.name.includes('StartFunction'))!;
-  expect(startFunction.invocations).toBe(10);
-  await local.advanceBy(10 * MINUTE);
+    await Promise.all(Array.from({ length: 10 }, () => deliverStart('same')));
+    const startFunction = local.functions.find((fn) => fn.name.includes('StartFunction'))!;
+    expect(startFunction.invocations).toBe(10);
+    await local.advanceBy(10 * MINUTE);
 
-  expectOneRun();
-  // Every copy was handled (none failed over to the dead-letter queue).
-  expect(local.deadLetters()).toEqual([]);
-});
+    expectOneRun();
+    // Every copy was handled (none failed over to the dead-letter queue).
+    expect(local.deadLetters()).toEqual([]);
+  });
 
-test('GIVEN a schedule that handed over to a second execution WHEN its Start is redelivered THEN no execution restarts and the ticks go on once each', async () => {
-  local = await LocalScheduler.create({ now: T0 });
-  const detail = { id: 'long', every: '1s', limit: 2_000 };
-  const put = () => local.put({ source: 'my.app', detailType: 'Schedule Start', detail, id: 'same-long', time: T0 });
+  test('GIVEN a schedule running for 1,850 ticks (past the per-schedule hand-over) WHEN its Start is redelivered THEN nothing restarts and the ticks go on once each', async () => {
+    local = await createScheduler(engine, { now: T0 });
+    const detail = { id: 'long', every: '1s', limit: 2_000 };
+    const put = () => local.put({ source: 'my.app', detailType: 'Schedule Start', detail, id: 'same-long', time: T0 });
 
-  await put();
-  await local.advanceBy(1_850 * SECOND); // past the hand-over after 1,800 ticks
-  expect(local.executions().map((e) => e.status)).toEqual(['SUCCEEDED', 'RUNNING']);
-  await put();
-  await local.advanceBy(200 * SECOND);
+    await put();
+    await local.advanceBy(1_850 * SECOND); // past the per-schedule engine's hand-over after 1,800 ticks
+    if (engine.perScheduleExecutions) expect(local.executions().map((e) => e.status)).toEqual(['SUCCEEDED', 'RUNNING']);
+    await put();
+    await local.advanceBy(200 * SECOND);
 
-  const ticks = local.ticks('long');
-  expect(ticks.map((t) => t.sequence)).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
-  expect(ticks.every((t, i) => t.scheduledAt === new Date(T0.getTime() + (i + 1) * SECOND).toISOString())).toBe(true);
-  expect(local.eventsOfType('Schedule Started', 'long')).toHaveLength(1);
-  expect(local.executions().map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-  expect(await local.item('long')).toMatchObject({ status: 'COMPLETED', ticks: 2_000 });
+    const ticks = local.ticks('long');
+    expect(ticks.map((t) => t.sequence)).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
+    expect(ticks.every((t, i) => t.scheduledAt === new Date(T0.getTime() + (i + 1) * SECOND).toISOString())).toBe(true);
+    expect(local.eventsOfType('Schedule Started', 'long')).toHaveLength(1);
+    expect(await local.item('long')).toMatchObject({ status: 'COMPLETED' });
+    if (engine.perScheduleExecutions) {
+      expect(local.executions().map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      expect(await local.item('long')).toMatchObject({ ticks: 2_000 });
+    }
+  });
 });
