@@ -227,10 +227,19 @@ export class DynamicScheduler extends Construct {
       // ---- sharded engine: a shard table, one shard function, a supervisor per shard, Express windows, a keeper
       const shards = shardTable(this, props);
       this.shardTable = shards;
-      Object.assign(environment, { [ENV.ENGINE]: ENGINE_NAME.SHARDED, [ENV.SHARDS]: String(engine.shards), [ENV.SHARD_TABLE_NAME]: shards.tableName });
+      Object.assign(environment, {
+        [ENV.ENGINE]: ENGINE_NAME.SHARDED,
+        [ENV.SHARDS]: String(engine.shards),
+        [ENV.SHARD_TABLE_NAME]: shards.tableName,
+      });
       const shardFunction = handlerFunction(this, {
-        name: 'shard', description: 'Plans, emits and keeps the shards of the dynamic scheduler', environment, logRetention, tracingEnabled,
-        memorySize: 512, timeout: Duration.seconds(60),
+        name: 'shard',
+        description: 'Plans, emits and keeps the shards of the dynamic scheduler',
+        environment,
+        logRetention,
+        tracingEnabled,
+        memorySize: 512,
+        timeout: Duration.seconds(60),
       });
       stopFunction = handler('stop', 'Handles Schedule Stop events');
       startFunction = handler('start', 'Handles Schedule Start events');
@@ -244,7 +253,14 @@ export class DynamicScheduler extends Construct {
       this.stateMachine = supervisor;
       startFunction.addEnvironment(ENV.SUPERVISOR_ARN, supervisor.stateMachineArn);
       grantShardedAccess(this, {
-        table, shardTable: shards, eventBus: this.eventBus, supervisor, startFunction, stopFunction, shardFunction, encryptionKey: props.encryptionKey,
+        table,
+        shardTable: shards,
+        eventBus: this.eventBus,
+        supervisor,
+        startFunction,
+        stopFunction,
+        shardFunction,
+        encryptionKey: props.encryptionKey,
       });
       // A keep that fails is simply run again by the next minute's rule: no asynchronous retries of its own.
       shardFunction.configureAsyncInvoke({ retryAttempts: 0 });

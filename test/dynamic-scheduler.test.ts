@@ -95,7 +95,8 @@ describe('resources', () => {
     const functions = Object.values(template().findResources('AWS::Lambda::Function')) as any[];
     // All four handlers: start, stop, plan and failed.
     expect(functions).toHaveLength(4);
-    expect(functions.map((fn) => fn.Properties.Environment.Variables.SCHEDULER_STARTED_AND_COMPLETED_EVENTS)).toEqual([expected, expected, expected, expected]);
+    expect(functions.map((fn) => fn.Properties.Environment.Variables.SCHEDULER_STARTED_AND_COMPLETED_EVENTS))
+      .toEqual([expected, expected, expected, expected]);
   });
 
   test('only the start function knows the state machine ARN', () => {

@@ -8,10 +8,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { DynamicScheduler, DynamicSchedulerProps, SchedulerEngine } from '../src';
 
 const SNAPSHOT = path.join(__dirname, 'integ.scheduler.ts.snapshot', 'DynamicSchedulerInteg.template.json');

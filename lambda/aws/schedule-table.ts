@@ -304,7 +304,9 @@ const SHARDED_RUN_CONDITION = 'runId = :runId AND #status = :running';
  * Sharded engine: the run's checkpoint moved (occurrences were skipped, which use no sequence number), so a Stop's
  * count of ticks emitted (`ticks` + occurrences after `batchAfter`) counts from it. False when the run is over.
  */
-export async function recordShardCheckpoint(tableName: string, checkpoint: { id: string; runId: string; sequence: number; after: string; now: Date }): Promise<boolean> {
+export async function recordShardCheckpoint(tableName: string, checkpoint: {
+  id: string; runId: string; sequence: number; after: string; now: Date;
+}): Promise<boolean> {
   return conditionalUpdate(tableName, checkpoint.id, {
     update: 'SET ticks = :ticks, batchAfter = :after, updatedAt = :now',
     condition: SHARDED_RUN_CONDITION,

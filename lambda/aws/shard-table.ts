@@ -95,7 +95,9 @@ export async function markPlanning(tableName: string, shard: number, epoch: numb
 }
 
 /** Record a plan: planned through `plannedThrough`, next plan at `sleepUntil`; false when a newer epoch owns the shard. */
-export async function recordPlan(tableName: string, shard: number, epoch: number, plan: { plannedThrough: number; sleepUntil: number; now: Date }): Promise<boolean> {
+export async function recordPlan(tableName: string, shard: number, epoch: number, plan: {
+  plannedThrough: number; sleepUntil: number; now: Date;
+}): Promise<boolean> {
   return fencedUpdate(tableName, shard, epoch, 'SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now REMOVE planningSince', {
     ':through': plan.plannedThrough, ':sleep': plan.sleepUntil, ':now': seconds(plan.now),
   });
@@ -202,7 +204,9 @@ export async function writeCheckpoint(tableName: string, shard: number, id: stri
  * Write the pages of one second. A page carries the epoch of the plan that wrote it, and an older epoch never
  * overwrites a newer one's page (a fenced planner may still be running). False when a newer epoch's page is there.
  */
-export async function putSlotPage(tableName: string, shard: number, second: number, page: number, entries: SlotEntry[], epoch: number): Promise<boolean> {
+export async function putSlotPage(
+  tableName: string, shard: number, second: number, page: number, entries: SlotEntry[], epoch: number,
+): Promise<boolean> {
   try {
     await dynamodb.send(new PutItemCommand({
       TableName: tableName,
@@ -259,7 +263,9 @@ export async function putStopMarker(tableName: string, shard: number, marker: { 
 }
 
 /** Stop markers processed since `since` (older ones may linger until TTL deletes them, and are ignored). */
-export async function queryStopMarkers(tableName: string, shard: number, since: Date): Promise<Array<{ id: string; runId: string; processedAt: string }>> {
+export async function queryStopMarkers(
+  tableName: string, shard: number, since: Date,
+): Promise<Array<{ id: string; runId: string; processedAt: string }>> {
   const items = await queryAll({
     TableName: tableName,
     KeyConditionExpression: 'pk = :pk AND sk >= :since',

@@ -161,7 +161,9 @@ const UNLIMITED_BATCH = 1_000_000_000;
  * next plan (or a shard planning right now, or not yet running) wakes the shard. A replaced running run gets a
  * stop marker, so none of its planned ticks goes out. Every step is idempotent for a redelivery.
  */
-async function startOnShard(config: HandlerConfig, shards: ShardConfig, parsed: AcceptedStart, event: EventBridgeEvent<string, unknown>, now: Date): Promise<void> {
+async function startOnShard(
+  config: HandlerConfig, shards: ShardConfig, parsed: AcceptedStart, event: EventBridgeEvent<string, unknown>, now: Date,
+): Promise<void> {
   const { id, spec } = parsed;
   if (!shards.supervisorArn) throw new Error('SCHEDULER_SUPERVISOR_ARN is not set; the start handler is misconfigured');
   const runId = runIdFor(id, event.id);
@@ -175,7 +177,14 @@ async function startOnShard(config: HandlerConfig, shards: ShardConfig, parsed: 
   const nextAt = nextAtOf(plan, spec, now);
   const payloadJson = parsed.hasPayload ? JSON.stringify(parsed.payload) : undefined;
   const claim = await claimRun(config.tableName, {
-    id, runId, command, spec, payloadJson, shard, nextAt, now,
+    id,
+    runId,
+    command,
+    spec,
+    payloadJson,
+    shard,
+    nextAt,
+    now,
     batchAfter: cursor.after,
     batchSize: spec.limit ?? UNLIMITED_BATCH,
   });

@@ -38,7 +38,9 @@ const KMS_ACTION_GROUPS = ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKe
 export function addNagSuppressions(scheduler: DynamicScheduler, props: DynamicSchedulerProps): void {
   const { stateMachine } = scheduler;
   // On the sharded engine the plan and failed functions are one shard function: each role is suppressed once.
-  const functions: lambda.IFunction[] = [...new Set([scheduler.startFunction, scheduler.stopFunction, scheduler.planFunction, scheduler.failedFunction])];
+  const functions: lambda.IFunction[] = [
+    ...new Set([scheduler.startFunction, scheduler.stopFunction, scheduler.planFunction, scheduler.failedFunction]),
+  ];
   const tracingEnabled = props.tracingEnabled ?? false;
   const window = scheduler.node.tryFindChild('Window') as sfn.StateMachine | undefined;
   const sharded = window !== undefined;

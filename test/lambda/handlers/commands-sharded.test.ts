@@ -35,7 +35,9 @@ beforeEach(() => {
 
 const shardStateIs = (state: Record<string, unknown> | undefined) =>
   dynamo.on(GetItemCommand, { TableName: 'shards' }).resolves({ Item: state ? marshall({ pk: `shard#${SHARD}`, sk: 'state', ...state }) : undefined });
-const calls = (Command: any, table: string) => dynamo.commandCalls(Command).map((c: any) => c.args[0].input).filter((i: any) => i.TableName === table);
+const calls = (Command: any, table: string) => dynamo.commandCalls(Command)
+  .map((c: any) => c.args[0].input)
+  .filter((i: any) => i.TableName === table);
 const items = (table: string) => calls(PutItemCommand, table).map((i: any) => unmarshall(i.Item));
 const putDetails = (detailType: string) => bus.commandCalls(PutEventsCommand)
   .flatMap((call) => call.args[0].input.Entries ?? [])
@@ -142,8 +144,14 @@ describe('Start on the sharded engine', () => {
 
 describe('Stop on the sharded engine', () => {
   const running = {
-    id: 'a', status: 'RUNNING', runId: 'r1', shard: SHARD, lastCommand: '2026-11-22T09:00:00.000Z#start', ticks: 0,
-    batchAfter: '2026-11-22T09:00:00.000Z', batchSize: 1_000_000_000,
+    id: 'a',
+    status: 'RUNNING',
+    runId: 'r1',
+    shard: SHARD,
+    lastCommand: '2026-11-22T09:00:00.000Z#start',
+    ticks: 0,
+    batchAfter: '2026-11-22T09:00:00.000Z',
+    batchSize: 1_000_000_000,
     spec: { kind: 'every', expression: '10m', everyMs: 600_000, anchor: '2026-11-22T09:10:00.000Z', timezone: 'UTC' },
   };
 

@@ -5,9 +5,9 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
-import { handler } from '../../../lambda/handlers/shard';
 import { parseStartDetail } from '../../../lambda/domain/schedule-spec';
 import { SlotEntry } from '../../../lambda/domain/shards';
+import { handler } from '../../../lambda/handlers/shard';
 import { ENV, PLANS_PER_EXECUTION } from '../../../src/contract';
 
 const { dynamo, sfn, bus } = mockAwsClients();
@@ -59,7 +59,11 @@ describe('plan', () => {
     const result = await handler(planEvent());
 
     expect(result).toEqual({
-      shard: 0, epoch: 3, generation: 0, plans: 1, route: 'window',
+      shard: 0,
+      epoch: 3,
+      generation: 0,
+      plans: 1,
+      route: 'window',
       window: { shard: 0, epoch: 3, seconds: [NOW_S + 60, NOW_S + 120, NOW_S + 180, NOW_S + 240], at: iso(60), more: true },
     });
     const pages = writes(PutItemCommand).map((i: any) => unmarshall(i.Item));
@@ -162,10 +166,14 @@ describe('emit', () => {
   test('reads payloads too large to travel inline from the schedules table, and drops a tick whose item moved on', async () => {
     shardStateIs({ ...STATE, watermark: NOW_S - 1 });
     slotHas(0, [tick('big', { payloadInItem: true }), tick('gone', { payloadInItem: true })]);
-    dynamo.on(BatchGetItemCommand).resolves({ Responses: { schedules: [
-      marshall({ id: 'big', runId: 'run-big', payloadJson: JSON.stringify({ blob: 'y'.repeat(600) }) }),
-      marshall({ id: 'gone', runId: 'another-run', payloadJson: '1' }),
-    ] } });
+    dynamo.on(BatchGetItemCommand).resolves({
+      Responses: {
+        schedules: [
+          marshall({ id: 'big', runId: 'run-big', payloadJson: JSON.stringify({ blob: 'y'.repeat(600) }) }),
+          marshall({ id: 'gone', runId: 'another-run', payloadJson: '1' }),
+        ],
+      },
+    });
     await handler(window([0]));
     expect(details('Schedule Tick')).toEqual([{ id: 'big', runId: 'run-big', payload: { blob: 'y'.repeat(600) }, sequence: 1, scheduledAt: iso(0), last: false }]);
   });
