@@ -321,6 +321,26 @@ export async function recordShardCheckpoint(tableName: string, checkpoint: {
 }
 
 /**
+ * Sharded engine: mark a poisoned run FAILED (its entry could not be planned); false when the run is over or replaced.
+ */
+export async function recordShardFailure(tableName: string, failure: {
+  id: string; runId: string; reason: string; now: Date; retentionSeconds: number;
+}): Promise<boolean> {
+  return conditionalUpdate(tableName, failure.id, {
+    update: 'SET #status = :failed, reason = :reason, finishedAt = :now, updatedAt = :now, #ttl = :expires REMOVE nextAt',
+    condition: SHARDED_RUN_CONDITION,
+    values: {
+      ':runId': failure.runId,
+      ':running': STATUS.RUNNING,
+      ':failed': STATUS.FAILED,
+      ':reason': failure.reason,
+      ':now': failure.now.toISOString(),
+      ':expires': expiresAt(failure.now, failure.retentionSeconds),
+    },
+  });
+}
+
+/**
  * Point the item at the next execution before it is started, so a Stop always finds the execution
  * that is really running. Idempotent for a retried plan step (the item may already name `nextArn`).
  */

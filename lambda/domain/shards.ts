@@ -85,6 +85,8 @@ export interface WindowPlan {
   /** Checkpoints to rewrite: occurrences were skipped, or the checkpoint is old (keeps counting cheap). */
   readonly checkpoints: Array<{ readonly id: string; readonly runId: string; readonly checkpoint: Checkpoint }>;
   readonly completed: PlannedCompletion[];
+  /** Runs whose occurrences could not be computed (a poisoned entry): they fail alone, the shard goes on. */
+  readonly failed: Array<{ readonly id: string; readonly runId: string; readonly error: string }>;
   /** The earliest occurrence after the window (epoch ms), when no second of the window is active. */
   readonly nextAfterMs?: number;
 }
@@ -109,47 +111,58 @@ export function planWindow(entries: readonly RosterEntry[], watermark: number, n
   const slots = new Map<number, SlotEntry[]>();
   const checkpoints: WindowPlan['checkpoints'] = [];
   const completed: PlannedCompletion[] = [];
+  const failed: WindowPlan['failed'] = [];
   let nextAfterMs: number | undefined;
 
   for (const entry of entries) {
     const { id, runId, spec, checkpoint } = entry;
-    const afterMs = Date.parse(checkpoint.after);
-    const cap = spec.limit ?? COUNT_CAP;
-    // Occurrences up to the watermark were emitted; those after it and before the window are skipped.
-    const sequence = checkpoint.sequence + (afterMs < emittedMs ? countOccurrences(spec, new Date(afterMs), new Date(emittedMs), cap) : 0);
-    const cursorAfterMs = Math.max(afterMs, startMs);
-    const skipped = countOccurrences(spec, new Date(Math.max(afterMs, emittedMs)), new Date(startMs), 1) > 0;
-    const cursor = { sequence, after: new Date(cursorAfterMs).toISOString(), executionTicks: 0 };
-    if (skipped || startMs - afterMs > CHECKPOINT_MAX_AGE_MS) {
-      checkpoints.push({ id, runId, checkpoint: { sequence, after: cursor.after } });
-    }
-    const due = countOccurrences(spec, new Date(cursorAfterMs), new Date(endMs), WINDOW_SECONDS * 10);
-    const plan = computePlan({ id, runId, spec }, cursor, new Date(startMs), new Date(endMs), Math.max(1, due));
-    if (plan.action === PLAN_ACTION.COMPLETE) {
-      completed.push(plan.completed!);
-      continue;
-    }
-    if (plan.action !== PLAN_ACTION.EMIT || !plan.ticks) {
-      const next = nextOccurrences(spec, new Date(cursorAfterMs), 1)[0]?.getTime();
-      if (next !== undefined && (nextAfterMs === undefined || next < nextAfterMs)) nextAfterMs = next;
-      continue;
-    }
-    for (const tick of plan.ticks) {
-      const second = slotOf(Date.parse(tick.scheduledAt));
-      const list = slots.get(second) ?? [];
-      list.push({
-        id,
-        runId,
-        ...tick,
-        ...(tick.last ? { reason: completionReason(spec, tick) } : {}),
-        ...(entry.payloadJson !== undefined ? { payloadJson: entry.payloadJson } : {}),
-        ...(entry.payloadInItem ? { payloadInItem: true } : {}),
-      });
-      slots.set(second, list);
+    try {
+      const afterMs = Date.parse(checkpoint?.after);
+      if (!spec || typeof spec.kind !== 'string' || Number.isNaN(afterMs) || !Number.isInteger(checkpoint.sequence)) {
+        throw new Error(`unreadable roster entry: spec ${JSON.stringify(spec)}, checkpoint ${JSON.stringify(checkpoint)}`);
+      }
+      const cap = spec.limit ?? COUNT_CAP;
+      // Occurrences up to the watermark were emitted; those after it and before the window are skipped.
+      const sequence = checkpoint.sequence
+        + (afterMs < emittedMs ? countOccurrences(spec, new Date(afterMs), new Date(emittedMs), cap) : 0);
+      const cursorAfterMs = Math.max(afterMs, startMs);
+      const skipped = countOccurrences(spec, new Date(Math.max(afterMs, emittedMs)), new Date(startMs), 1) > 0;
+      const cursor = { sequence, after: new Date(cursorAfterMs).toISOString(), executionTicks: 0 };
+      if (skipped || startMs - afterMs > CHECKPOINT_MAX_AGE_MS) {
+        checkpoints.push({ id, runId, checkpoint: { sequence, after: cursor.after } });
+      }
+      const due = countOccurrences(spec, new Date(cursorAfterMs), new Date(endMs), WINDOW_SECONDS * 10);
+      const plan = computePlan({ id, runId, spec }, cursor, new Date(startMs), new Date(endMs), Math.max(1, due));
+      if (plan.action === PLAN_ACTION.COMPLETE) {
+        completed.push(plan.completed!);
+        continue;
+      }
+      if (plan.action !== PLAN_ACTION.EMIT || !plan.ticks) {
+        const next = nextOccurrences(spec, new Date(cursorAfterMs), 1)[0]?.getTime();
+        if (next !== undefined && (nextAfterMs === undefined || next < nextAfterMs)) nextAfterMs = next;
+        continue;
+      }
+      for (const tick of plan.ticks) {
+        const second = slotOf(Date.parse(tick.scheduledAt));
+        const list = slots.get(second) ?? [];
+        list.push({
+          id,
+          runId,
+          ...tick,
+          ...(tick.last ? { reason: completionReason(spec, tick) } : {}),
+          ...(entry.payloadJson !== undefined ? { payloadJson: entry.payloadJson } : {}),
+          ...(entry.payloadInItem ? { payloadInItem: true } : {}),
+        });
+        slots.set(second, list);
+      }
+    } catch (error) {
+      // Deterministic (computed from the entry's own data): retrying would stall the shard, so only this run fails.
+      failed.push({ id, runId, error: error instanceof Error ? error.message : String(error) });
     }
   }
   const ordered = new Map([...slots.entries()].sort(([x], [y]) => x - y));
-  return { from, through, slots: ordered, checkpoints, completed, ...(ordered.size === 0 && nextAfterMs !== undefined ? { nextAfterMs } : {}) };
+  const next = ordered.size === 0 && nextAfterMs !== undefined ? { nextAfterMs } : {};
+  return { from, through, slots: ordered, checkpoints, completed, failed, ...next };
 }
 
 /** Why a run completes with its last tick: its limit, its window's end, or its single occurrence. */

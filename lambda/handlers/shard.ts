@@ -12,7 +12,7 @@ import {
 } from '../../src/contract';
 import { startExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
-import { recordCompletion, recordShardCheckpoint } from '../aws/schedule-table';
+import { recordCompletion, recordShardCheckpoint, recordShardFailure } from '../aws/schedule-table';
 import { emitAll, forEachLimited } from '../aws/scheduler-events';
 import {
   advanceWatermark,
@@ -105,6 +105,7 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     await recordShardCheckpoint(config.tableName, { id, runId, ...checkpoint, now });
   });
   await forEachLimited(window.completed, WRITE_CONCURRENCY, (done) => complete(config, shards, shard, done, now));
+  await forEachLimited(window.failed, WRITE_CONCURRENCY, (poisoned) => fail(config, shards, shard, poisoned, now));
 
   const writes = [...window.slots.entries()].flatMap(([second, entries]) => pagesOf(entries).map((page, index) => ({ second, page, index })));
   let superseded = false;
@@ -180,6 +181,27 @@ async function complete(config: HandlerConfig, shards: ShardConfig, shard: numbe
     await emitAll(config, [{ detailType: DETAIL_TYPE.COMPLETED, detail: { ...done } }]);
   }
   await deleteRosterEntry(shards.shardTableName, shard, done.id, done.runId);
+}
+
+/** The `error` of `Schedule Failed` for a run whose roster entry could not be planned. */
+export const POISONED_ERROR = 'ShardPlanFailed';
+
+/**
+ * A poisoned run (its entry cannot be planned): mark it FAILED (if it is still this run, running), report it with
+ * `Schedule Failed`, and drop its roster entry, so it fails alone and its shard goes on.
+ */
+async function fail(
+  config: HandlerConfig, shards: ShardConfig, shard: number, poisoned: { id: string; runId: string; error: string }, now: Date,
+): Promise<void> {
+  const { id, runId } = poisoned;
+  log('ERROR', 'A schedule could not be planned; it is marked FAILED', { shard, ...poisoned });
+  const owned = await recordShardFailure(config.tableName, { id, runId, reason: POISONED_ERROR, now, retentionSeconds: config.retentionSeconds });
+  if (owned) {
+    // The detail has the fields of the per-schedule engine's Schedule Failed: `error`, and `failure` with Error and Cause.
+    const detail = { id, runId, error: POISONED_ERROR, failure: { Error: POISONED_ERROR, Cause: poisoned.error } };
+    await emitAll(config, [{ detailType: DETAIL_TYPE.FAILED, detail }]);
+  }
+  await deleteRosterEntry(shards.shardTableName, shard, poisoned.id, poisoned.runId);
 }
 
 /**

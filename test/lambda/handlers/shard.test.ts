@@ -264,3 +264,23 @@ describe('keep', () => {
     expect(await keep({ failedExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Supervisor:sh0-e2-g0' })).toEqual({ woken: [] });
   });
 });
+
+describe('a poisoned schedule', () => {
+  test('whose roster entry cannot be planned is marked FAILED and reported, leaves the roster, and the rest of the shard is planned', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', [
+      { sk: 'bad', runId: 'r0', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: 'not a date' } },
+      { sk: 'good', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } },
+    ]);
+    expect(await handler(planEvent())).toMatchObject({ route: 'window' });
+    const failed = writes(UpdateItemCommand, 'schedules')[0];
+    expect(failed.ConditionExpression).toBe('runId = :runId AND #status = :running');
+    expect(unmarshall(failed.ExpressionAttributeValues)).toMatchObject({ ':failed': 'FAILED', ':runId': 'r0', ':reason': 'ShardPlanFailed' });
+    expect(details('Schedule Failed')).toEqual([{
+      id: 'bad', runId: 'r0', error: 'ShardPlanFailed', failure: { Error: 'ShardPlanFailed', Cause: expect.stringContaining('unreadable roster entry') },
+    }]);
+    expect(writes(DeleteItemCommand)[0]).toMatchObject({ Key: marshall({ pk: 'roster#0', sk: 'bad' }) });
+    const pages = writes(PutItemCommand).map((i: any) => JSON.parse(unmarshall(i.Item).entries));
+    expect(pages.flat().map((e: SlotEntry) => e.id)).toEqual(['good', 'good', 'good', 'good']);
+  });
+});
