@@ -45,6 +45,10 @@ export interface ShardState {
   readonly heartbeatAt: number;
   /** Set while a plan runs (from before it reads the roster until it records its result). */
   readonly planningSince?: number;
+  /** While a window runs: the next second it will emit (a Start due before it cannot wait for the window). */
+  readonly nextEmit?: number;
+  /** Late seconds added by Starts while a window runs: the window visits them too. */
+  readonly extras?: Set<number>;
 }
 
 const key = (pk: string, sk: string) => marshall({ pk, sk });
@@ -75,7 +79,7 @@ export async function bumpEpoch(tableName: string, shard: number, seenEpoch: num
       TableName: tableName,
       Key: stateKey(shard),
       UpdateExpression: 'SET epoch = :epoch, heartbeatAt = :now, sleepUntil = :now, '
-        + 'watermark = if_not_exists(watermark, :initial), plannedThrough = if_not_exists(plannedThrough, :initial)',
+        + 'watermark = if_not_exists(watermark, :initial), plannedThrough = if_not_exists(plannedThrough, :initial) REMOVE nextEmit, extras',
       ConditionExpression: seenEpoch === undefined ? 'attribute_not_exists(epoch)' : 'epoch = :seen',
       ExpressionAttributeValues: marshall({ ':epoch': epoch, ':now': nowSec, ':initial': nowSec - 11, ...(seenEpoch !== undefined ? { ':seen': seenEpoch } : {}) }),
     }));
@@ -96,16 +100,88 @@ export async function markPlanning(tableName: string, shard: number, epoch: numb
 
 /** Record a plan: planned through `plannedThrough`, next plan at `sleepUntil`; false when a newer epoch owns the shard. */
 export async function recordPlan(tableName: string, shard: number, epoch: number, plan: {
-  plannedThrough: number; sleepUntil: number; now: Date;
+  plannedThrough: number; sleepUntil: number; nextEmit?: number; now: Date;
 }): Promise<boolean> {
-  return fencedUpdate(tableName, shard, epoch, 'SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now REMOVE planningSince', {
-    ':through': plan.plannedThrough, ':sleep': plan.sleepUntil, ':now': seconds(plan.now),
-  });
+  // The plan read the whole roster: late seconds of earlier Starts are in its pages, so `extras` starts afresh.
+  const window = plan.nextEmit !== undefined ? ', nextEmit = :next' : '';
+  return fencedUpdate(tableName, shard, epoch,
+    `SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now${window} REMOVE planningSince, extras${window ? '' : ', nextEmit'}`, {
+      ':through': plan.plannedThrough, ':sleep': plan.sleepUntil, ':now': seconds(plan.now), ...(window ? { ':next': plan.nextEmit } : {}),
+    });
 }
 
-/** Second `second` is fully emitted; false when a newer epoch owns the shard. */
-export async function advanceWatermark(tableName: string, shard: number, epoch: number, second: number, now: Date): Promise<boolean> {
-  return fencedUpdate(tableName, shard, epoch, 'SET watermark = :second, heartbeatAt = :now', { ':second': second, ':now': seconds(now) });
+/**
+ * A Start whose first tick falls in a running window's seconds: add its second to `extras`, so the window visits it.
+ * Returns the state after the write, or undefined when no window of epoch `epoch` is running (then wake the shard).
+ */
+export async function addExtraSecond(tableName: string, shard: number, epoch: number, second: number): Promise<ShardState | undefined> {
+  try {
+    const result = await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: 'ADD extras :second',
+      ConditionExpression: 'epoch = :epoch AND attribute_exists(nextEmit)',
+      ExpressionAttributeValues: marshall({ ':second': new Set([second]), ':epoch': epoch }),
+      ReturnValues: 'ALL_NEW',
+    }));
+    return unmarshall(result.Attributes!) as ShardState;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * After second `second`: set the window's next second, computed from `extras` as read, unless a Start changed
+ * `extras` since (then read again and recompute). Returns the next second, undefined when the window is done, or
+ * `fenced` when a newer epoch owns the shard.
+ */
+export async function recordNextEmit(
+  tableName: string, shard: number, epoch: number, second: number, rest: number[], now: Date,
+): Promise<number | undefined | 'fenced'> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const state = attempt === 0
+      ? await updateReturning(tableName, shard, epoch, 'SET watermark = :second, heartbeatAt = :now DELETE extras :done', {
+        ':second': second, ':now': seconds(now), ':done': new Set([second]),
+      })
+      : await getShardState(tableName, shard);
+    if (!state || state.epoch !== epoch) return 'fenced';
+    const extras = [...(state.extras ?? [])];
+    const next = [...rest, ...extras].filter((s) => s > second).sort((a, b) => a - b)[0];
+    const same = extras.length === 0 ? 'attribute_not_exists(extras)' : 'size(extras) = :count';
+    try {
+      await dynamodb.send(new UpdateItemCommand({
+        TableName: tableName,
+        Key: stateKey(shard),
+        UpdateExpression: next !== undefined ? 'SET nextEmit = :next' : 'REMOVE nextEmit',
+        ConditionExpression: `epoch = :epoch AND ${same}`,
+        ExpressionAttributeValues: marshall({ ':epoch': epoch, ...(extras.length > 0 ? { ':count': extras.length } : {}), ...(next !== undefined ? { ':next': next } : {}) }),
+      }));
+      return next;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  throw new Error(`extras of shard ${shard} kept changing; the window's next second could not be recorded`);
+}
+
+async function updateReturning(
+  tableName: string, shard: number, epoch: number, update: string, values: Record<string, unknown>,
+): Promise<ShardState | undefined> {
+  try {
+    const result = await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: update,
+      ConditionExpression: 'epoch = :epoch',
+      ExpressionAttributeValues: marshall({ ...values, ':epoch': epoch }),
+      ReturnValues: 'ALL_NEW',
+    }));
+    return unmarshall(result.Attributes!) as ShardState;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }
 
 async function fencedUpdate(tableName: string, shard: number, epoch: number, update: string, values: Record<string, unknown>): Promise<boolean> {

@@ -15,7 +15,6 @@ import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../
 import { recordCompletion, recordShardCheckpoint, recordShardFailure } from '../aws/schedule-table';
 import { emitAll, forEachLimited } from '../aws/scheduler-events';
 import {
-  advanceWatermark,
   deleteRosterEntry,
   getPayloads,
   getShardState,
@@ -24,6 +23,7 @@ import {
   queryRoster,
   querySlot,
   queryStopMarkers,
+  recordNextEmit,
   recordPlan,
   writeCheckpoint,
 } from '../aws/shard-table';
@@ -116,7 +116,8 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
 
   const seconds = [...window.slots.keys()];
   const sleepUntil = seconds.length > 0 ? seconds[seconds.length - 1] : sleepUntilOf(window.nextAfterMs, now, PLAN_LEAD_SECONDS, MAX_SLEEP_SECONDS);
-  if (!(await recordPlan(table, shard, epoch, { plannedThrough: window.through, sleepUntil, now }))) return fenced('a newer epoch owns the shard');
+  const planned = { plannedThrough: window.through, sleepUntil, nextEmit: seconds[0], now };
+  if (!(await recordPlan(table, shard, epoch, planned))) return fenced('a newer epoch owns the shard');
   log('INFO', 'Planned', { shard, epoch, from: window.from, through: window.through, activeSeconds: seconds.length, schedules: roster.length });
   if (seconds.length > 0) {
     return { ...base, route: SHARD_ROUTE.WINDOW, window: { shard, epoch, seconds, at: iso(seconds[0]), more: true } };
@@ -135,29 +136,41 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
   const table = shards.shardTableName;
   const state = await getShardState(table, shard);
   if (!state || state.epoch !== epoch || second === undefined) return ended;
-  if (second > state.watermark) {
-    const [entries, markers] = await Promise.all([
-      querySlot(table, shard, second),
-      queryStopMarkers(table, shard, new Date(now.getTime() - STOP_MARKER_TTL_SECONDS * 1000)),
-    ]);
-    const stopped = (e: SlotEntry) => markers.some((m) => m.id === e.id && m.runId === e.runId && m.processedAt <= e.scheduledAt);
-    const seen = new Set<string>();
-    const due = entries.filter((e) => {
-      const key = `${e.id}\n${e.runId}\n${e.sequence}`;
-      if (seen.has(key) || stopped(e)) return false;
-      seen.add(key);
-      return true;
-    });
-    const payloads = await getPayloads(config.tableName, due.filter((e) => e.payloadInItem));
-    const ticks = due.filter((e) => !e.payloadInItem || payloads.has(e.id));
-    await emitAll(config, ticks.map((e) => ({ detailType: DETAIL_TYPE.TICK, detail: tickDetail(e, payloads.get(e.id)) })));
-    await forEachLimited(ticks.filter((e) => e.last), WRITE_CONCURRENCY, (e) => complete(config, shards, shard, {
-      id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end',
-    }, now));
-    if (!(await advanceWatermark(table, shard, epoch, second, now))) return ended;
-    log('INFO', 'Emitted a second', { shard, epoch, second, ticks: ticks.length, lateMs: now.getTime() - second * 1000 });
+  if (second <= state.watermark) {
+    // A retried step: this second went out. Go on with the seconds the first attempt would have chosen.
+    return windowAfter(window, second, [...rest, ...(state.extras ?? [])]);
   }
-  return rest.length > 0 ? { shard, epoch, seconds: rest, at: iso(rest[0]), more: true } : ended;
+  const [entries, markers] = await Promise.all([
+    querySlot(table, shard, second),
+    queryStopMarkers(table, shard, new Date(now.getTime() - STOP_MARKER_TTL_SECONDS * 1000)),
+  ]);
+  const stopped = (e: SlotEntry) => markers.some((m) => m.id === e.id && m.runId === e.runId && m.processedAt <= e.scheduledAt);
+  const seen = new Set<string>();
+  const due = entries.filter((e) => {
+    const key = `${e.id}\n${e.runId}\n${e.sequence}`;
+    if (seen.has(key) || stopped(e)) return false;
+    seen.add(key);
+    return true;
+  });
+  const payloads = await getPayloads(config.tableName, due.filter((e) => e.payloadInItem));
+  const ticks = due.filter((e) => !e.payloadInItem || payloads.has(e.id));
+  await emitAll(config, ticks.map((e) => ({ detailType: DETAIL_TYPE.TICK, detail: tickDetail(e, payloads.get(e.id)) })));
+  await forEachLimited(ticks.filter((e) => e.last), WRITE_CONCURRENCY, (e) => complete(config, shards, shard, {
+    id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end',
+  }, now));
+  log('INFO', 'Emitted a second', { shard, epoch, second, ticks: ticks.length, lateMs: now.getTime() - second * 1000 });
+  // The watermark moves, then the next second is chosen from the window's seconds and the late seconds Starts added.
+  const next = await recordNextEmit(table, shard, epoch, second, rest, now);
+  if (next === 'fenced') return ended;
+  return next === undefined ? ended : windowAfter(window, second, [...rest, next]);
+}
+
+/** The window after `second`: the later of `seconds`, ascending and unique, the first as the next Wait's timestamp. */
+function windowAfter(window: WindowState, second: number, seconds: number[]): WindowState {
+  const later = [...new Set(seconds)].filter((s) => s > second).sort((a, b) => a - b);
+  return later.length > 0
+    ? { shard: window.shard, epoch: window.epoch, seconds: later, at: iso(later[0]), more: true }
+    : { shard: window.shard, epoch: window.epoch, seconds: [], at: window.at, more: false };
 }
 
 /** The `Schedule Tick` detail: the same fields, in the same order, as the per-schedule engine's. */

@@ -4,7 +4,7 @@ import { startExecution, stopExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
 import { claimRun, ClaimResult, commandKey, getSchedule } from '../aws/schedule-table';
 import { emit, reject } from '../aws/scheduler-events';
-import { getShardState, putLateEntry, putRosterEntry, putStopMarker } from '../aws/shard-table';
+import { addExtraSecond, getShardState, putLateEntry, putRosterEntry, putStopMarker } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
 import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
 import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
@@ -211,19 +211,27 @@ async function startOnShard(
   }
 
   const first = plan.ticks?.[0];
-  const state = await getShardState(table, shard);
   const second = first ? slotOf(Date.parse(first.scheduledAt)) : undefined;
-  if (first && second !== undefined && state && second <= state.plannedThrough) {
-    await putLateEntry(table, shard, second, {
-      id, runId, ...first, ...(first.last ? { reason: completionReason(spec, first) } : {}), ...payload,
-    });
-  }
+  const state = await getShardState(table, shard);
   const nowSec = Math.floor(now.getTime() / 1000);
   const planning = state?.planningSince !== undefined && state.planningSince >= nowSec - 60;
-  if (!state || planning || (second !== undefined && second < state.sleepUntil)) {
-    await wakeShard({
-      shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, known: { state }, reason: !state ? 'first schedule' : planning ? 'planning' : 'due before its next plan',
-    });
+  let wake: string | undefined = !state ? 'first schedule' : planning ? 'planning' : undefined;
+  if (!wake && state && first && second !== undefined && second <= state.plannedThrough) {
+    // Already planned past: a late entry for the second. A running window visits it when it is still ahead of the
+    // window's next second (the one the window may be emitting now); otherwise the shard is woken.
+    const late = { id, runId, ...first, ...(first.last ? { reason: completionReason(spec, first) } : {}), ...payload };
+    await putLateEntry(table, shard, second, late);
+    if (state.nextEmit !== undefined) {
+      const after = await addExtraSecond(table, shard, state.epoch, second);
+      if (!(after?.nextEmit !== undefined && second > after.nextEmit)) wake = 'due before the running window\'s next second';
+    } else if (second < state.sleepUntil) {
+      wake = 'due before its next plan';
+    }
+  } else if (!wake && state && second !== undefined && second < state.sleepUntil) {
+    wake = 'due before its next plan';
+  }
+  if (wake) {
+    await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, known: { state }, reason: wake });
   }
   if (config.startedAndCompletedEvents) {
     await emit(config, DETAIL_TYPE.STARTED, startedDetail(parsed, { runId, nextAt }, replacedRunId));

@@ -107,6 +107,37 @@ describe('Start on the sharded engine', () => {
     expect(JSON.parse(late.entries)).toEqual([{ id: 'a', runId: expect.any(String), sequence: 1, scheduledAt: iso(90), last: true, reason: 'once' }]);
   });
 
+  describe('while a window runs (nextEmit set)', () => {
+    const WINDOW = { ...SLEEPING, plannedThrough: NOW_S + 240, sleepUntil: NOW_S + 200, nextEmit: NOW_S + 20 };
+    const windowAfterAdd = (nextEmit: number | undefined) => dynamo.on(UpdateItemCommand, { TableName: 'shards', UpdateExpression: 'ADD extras :second' })
+      .resolves({ Attributes: marshall({ ...WINDOW, nextEmit, extras: new Set([NOW_S + 90]) }, { removeUndefinedValues: true }) });
+
+    test('a first tick after the window\'s next second is added to extras for the window to visit: no wake', async () => {
+      shardStateIs(WINDOW);
+      windowAfterAdd(NOW_S + 20);
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+      const add = calls(UpdateItemCommand, 'shards').find((u: any) => u.UpdateExpression === 'ADD extras :second');
+      expect(add.ConditionExpression).toBe('epoch = :epoch AND attribute_exists(nextEmit)');
+      expect(unmarshall(add.ExpressionAttributeValues)).toEqual({ ':second': new Set([NOW_S + 90]), ':epoch': 7 });
+      expect(items('shards').some((i) => i.pk === `slot#${SHARD}#${NOW_S + 90}`)).toBe(true);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    test('a first tick at or before the window\'s next second (it may be emitting it now) wakes the shard', async () => {
+      shardStateIs(WINDOW);
+      windowAfterAdd(NOW_S + 95);
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+
+    test('a window that ended meanwhile (the add finds no nextEmit) wakes the shard', async () => {
+      shardStateIs(WINDOW);
+      dynamo.on(UpdateItemCommand, { TableName: 'shards', UpdateExpression: 'ADD extras :second' }).rejects(conditionFailed());
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+  });
+
   test('replacing a running run writes a stop marker for the old run, and Started names it', async () => {
     shardStateIs(SLEEPING);
     dynamo.on(PutItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall({ id: 'a', status: 'RUNNING', runId: 'old', shard: SHARD, lastCommand: 'x' }) });

@@ -28,8 +28,11 @@ beforeEach(() => {
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: NOW });
 });
 
+/** The shard's state item, as read, and as an update returning it (ALL_NEW) sees it. */
 function shardStateIs(state: Record<string, unknown> | undefined) {
-  dynamo.on(GetItemCommand, { TableName: 'shards' }).resolves({ Item: state ? marshall({ pk: 'shard#0', sk: 'state', ...state }) : undefined });
+  const item = state ? marshall({ pk: 'shard#0', sk: 'state', ...state }) : undefined;
+  dynamo.on(GetItemCommand, { TableName: 'shards' }).resolves({ Item: item });
+  dynamo.on(UpdateItemCommand, { TableName: 'shards' }).resolves({ Attributes: item });
 }
 function partitionHas(pk: string, items: Record<string, unknown>[]) {
   dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: pk } } }).resolves({ Items: items.map((item) => marshall({ pk, ...item }, { removeUndefinedValues: true })) });
@@ -282,5 +285,46 @@ describe('a poisoned schedule', () => {
     expect(writes(DeleteItemCommand)[0]).toMatchObject({ Key: marshall({ pk: 'roster#0', sk: 'bad' }) });
     const pages = writes(PutItemCommand).map((i: any) => JSON.parse(unmarshall(i.Item).entries));
     expect(pages.flat().map((e: SlotEntry) => e.id)).toEqual(['good', 'good', 'good', 'good']);
+  });
+});
+
+describe('late seconds added by Starts while a window runs', () => {
+  const tick = (id: string): SlotEntry => ({ id, runId: `run-${id}`, sequence: 1, scheduledAt: iso(0), last: false });
+  const emitEvent = { op: 'emit' as const, window: { shard: 0, epoch: 3, seconds: [NOW_S, NOW_S + 30], at: iso(0), more: true } };
+
+  test('the window visits them: the next second is the earliest of its own and the late ones, and is recorded as nextEmit', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S, extras: new Set([NOW_S + 10, NOW_S + 50]) });
+    partitionHas(`slot#0#${NOW_S}`, [{ sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('a')]) }]);
+    expect(await handler(emitEvent)).toEqual({ shard: 0, epoch: 3, seconds: [NOW_S + 10, NOW_S + 30], at: iso(10), more: true });
+    const updates = writes(UpdateItemCommand);
+    expect(updates[0].UpdateExpression).toBe('SET watermark = :second, heartbeatAt = :now DELETE extras :done');
+    expect(updates[1]).toMatchObject({ UpdateExpression: 'SET nextEmit = :next', ConditionExpression: 'epoch = :epoch AND size(extras) = :count' });
+    expect(unmarshall(updates[1].ExpressionAttributeValues)).toMatchObject({ ':next': NOW_S + 10, ':count': 2 });
+  });
+
+  test('a Start that adds one while the next second is being chosen is seen: the choice is made again', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S });
+    partitionHas(`slot#0#${NOW_S}`, [{ sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('a')]) }]);
+    dynamo.on(UpdateItemCommand, { UpdateExpression: 'SET nextEmit = :next' }).rejectsOnce(conditionFailed()).resolves({});
+    dynamo.on(GetItemCommand, { TableName: 'shards' })
+      .resolvesOnce({ Item: marshall({ pk: 'shard#0', sk: 'state', ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S }) })
+      .resolves({ Item: marshall({ pk: 'shard#0', sk: 'state', ...STATE, watermark: NOW_S, nextEmit: NOW_S, extras: new Set([NOW_S + 5]) }) });
+    expect(await handler(emitEvent)).toMatchObject({ seconds: [NOW_S + 5, NOW_S + 30], at: iso(5) });
+  });
+
+  test('the last second of a window clears nextEmit, so a later Start wakes the shard or waits for the next plan', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S });
+    partitionHas(`slot#0#${NOW_S}`, [{ sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('a')]) }]);
+    expect(await handler({ ...emitEvent, window: { ...emitEvent.window, seconds: [NOW_S] } })).toMatchObject({ more: false });
+    expect(writes(UpdateItemCommand)[1]).toMatchObject({ UpdateExpression: 'REMOVE nextEmit', ConditionExpression: 'epoch = :epoch AND attribute_not_exists(extras)' });
+  });
+
+  test('a plan that runs a window records its first second as nextEmit, and starts extras afresh', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }]);
+    await handler(planEvent());
+    const recorded = writes(UpdateItemCommand)[1];
+    expect(recorded.UpdateExpression).toBe('SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now, nextEmit = :next REMOVE planningSince, extras');
+    expect(unmarshall(recorded.ExpressionAttributeValues)).toMatchObject({ ':next': NOW_S + 60 });
   });
 });
