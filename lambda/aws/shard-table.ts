@@ -111,17 +111,17 @@ export async function recordPlan(tableName: string, shard: number, epoch: number
 }
 
 /**
- * A Start whose first tick falls in a running window's seconds: add its second to `extras`, so the window visits it.
+ * A Start whose ticks fall in a running window's seconds: add their seconds to `extras`, so the window visits them.
  * Returns the state after the write, or undefined when no window of epoch `epoch` is running (then wake the shard).
  */
-export async function addExtraSecond(tableName: string, shard: number, epoch: number, second: number): Promise<ShardState | undefined> {
+export async function addExtraSeconds(tableName: string, shard: number, epoch: number, added: number[]): Promise<ShardState | undefined> {
   try {
     const result = await dynamodb.send(new UpdateItemCommand({
       TableName: tableName,
       Key: stateKey(shard),
       UpdateExpression: 'ADD extras :second',
       ConditionExpression: 'epoch = :epoch AND attribute_exists(nextEmit)',
-      ExpressionAttributeValues: marshall({ ':second': new Set([second]), ':epoch': epoch }),
+      ExpressionAttributeValues: marshall({ ':second': new Set(added), ':epoch': epoch }),
       ReturnValues: 'ALL_NEW',
     }));
     return unmarshall(result.Attributes!) as ShardState;

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { computePlan, MISSED_TOLERANCE_MS } from './machine-state';
 import { countOccurrences, nextOccurrences } from './occurrences';
-import { CompletionReason, PLAN_ACTION, ScheduleSpec, WINDOW_SECONDS } from '../../src/contract';
+import { CompletionReason, Cursor, PLAN_ACTION, ScheduleSpec, TickItem, WINDOW_SECONDS } from '../../src/contract';
 
 /** The shard of schedule `id`: the first 4 bytes of sha256(id), big-endian, modulo `shards`. */
 export function shardOf(id: string, shards: number): number {
@@ -196,4 +196,16 @@ export function sleepUntilOf(nextAfterMs: number | undefined, now: Date, leadSec
   const cap = nowSec + maxSleepSeconds;
   if (nextAfterMs === undefined) return cap;
   return Math.max(nowSec + 1, Math.min(cap, Math.floor(nextAfterMs / 1000) - leadSeconds));
+}
+
+/**
+ * The ticks of a run just started (`cursor` at its accept time) up to second `plannedThrough`: the seconds its shard
+ * has already planned without it, which the Start writes as late entries (the next plan starts after them).
+ */
+export function lateTicks(run: { id: string; runId: string; spec: ScheduleSpec }, cursor: Cursor, now: Date, plannedThrough: number): TickItem[] {
+  const until = new Date(plannedThrough * 1000);
+  const due = countOccurrences(run.spec, new Date(Date.parse(cursor.after)), until, WINDOW_SECONDS * 10);
+  if (due === 0) return [];
+  const plan = computePlan(run, cursor, now, until, due);
+  return plan.action === PLAN_ACTION.EMIT ? plan.ticks ?? [] : [];
 }

@@ -3,14 +3,14 @@ import { Cursor, DETAIL_TYPE, INLINE_PAYLOAD_BYTES, MachineState, MAX_EXECUTION_
 import { startExecution, stopExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
 import { claimRun, ClaimResult, commandKey, getSchedule } from '../aws/schedule-table';
-import { emit, reject } from '../aws/scheduler-events';
-import { addExtraSecond, getShardState, putLateEntry, putRosterEntry, putStopMarker } from '../aws/shard-table';
+import { emit, forEachLimited, reject } from '../aws/scheduler-events';
+import { addExtraSeconds, getShardState, putLateEntry, putRosterEntry, putStopMarker } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
 import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
 import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
 import { AcceptedStart } from '../domain/parse-result';
 import { parseStartDetail } from '../domain/schedule-spec';
-import { completionReason, shardOf, slotOf } from '../domain/shards';
+import { completionReason, lateTicks, shardOf, slotOf } from '../domain/shards';
 
 /**
  * `Schedule Start`: validate, claim the run in DynamoDB (newest command wins, redeliveries are
@@ -217,12 +217,16 @@ async function startOnShard(
   const planning = state?.planningSince !== undefined && state.planningSince >= nowSec - 60;
   let wake: string | undefined = !state ? 'first schedule' : planning ? 'planning' : undefined;
   if (!wake && state && first && second !== undefined && second <= state.plannedThrough) {
-    // Already planned past: a late entry for the second. A running window visits it when it is still ahead of the
-    // window's next second (the one the window may be emitting now); otherwise the shard is woken.
-    const late = { id, runId, ...first, ...(first.last ? { reason: completionReason(spec, first) } : {}), ...payload };
-    await putLateEntry(table, shard, second, late);
+    // Already planned past: a late entry for each tick up to `plannedThrough` (the next plan starts after it). A
+    // running window visits their seconds when all are ahead of the window's next second (the one it may be emitting
+    // now); otherwise the shard is woken.
+    const late = lateTicks({ id, runId, spec }, cursor, now, state.plannedThrough);
+    await forEachLimited(late, 16, async (tick) => {
+      const entry = { id, runId, ...tick, ...(tick.last ? { reason: completionReason(spec, tick) } : {}), ...payload };
+      await putLateEntry(table, shard, slotOf(Date.parse(tick.scheduledAt)), entry);
+    });
     if (state.nextEmit !== undefined) {
-      const after = await addExtraSecond(table, shard, state.epoch, second);
+      const after = await addExtraSeconds(table, shard, state.epoch, late.map((tick) => slotOf(Date.parse(tick.scheduledAt))));
       if (!(after?.nextEmit !== undefined && second > after.nextEmit)) wake = 'due before the running window\'s next second';
     } else if (second < state.sleepUntil) {
       wake = 'due before its next plan';

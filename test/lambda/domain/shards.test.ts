@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { nextOccurrences } from '../../../lambda/domain/occurrences';
 import { parseStartDetail } from '../../../lambda/domain/schedule-spec';
 import {
-  CHECKPOINT_MAX_AGE_MS, pagesOf, parseSupervisorName, planWindow, RosterEntry, shardOf, SlotEntry, sleepUntilOf, slotOf, supervisorName,
+  CHECKPOINT_MAX_AGE_MS, lateTicks, pagesOf, parseSupervisorName, planWindow, RosterEntry, shardOf, SlotEntry, sleepUntilOf, slotOf, supervisorName,
 } from '../../../lambda/domain/shards';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
@@ -159,4 +159,24 @@ test('a sleeping shard plans again a minute before its next occurrence, at most 
   expect(sleepUntilOf(at(86_400).getTime(), NOW, 60, 3600)).toBe(NOW_S + 3600);
   expect(sleepUntilOf(undefined, NOW, 60, 3600)).toBe(NOW_S + 3600);
   expect(sleepUntilOf(at(30).getTime(), NOW, 60, 3600)).toBe(NOW_S + 1);
+});
+
+describe('lateTicks', () => {
+  const run = (detail: Record<string, unknown>) => {
+    const e = entry('a', detail);
+    return { run: { id: e.id, runId: e.runId, spec: e.spec }, cursor: { sequence: 0, after: NOW.toISOString(), executionTicks: 0 } };
+  };
+
+  test('are every tick of a new run up to the planned second, numbered from 1, with the last one marked', () => {
+    const { run: r, cursor } = run({ every: '30s', limit: 5 });
+    expect(lateTicks(r, cursor, NOW, NOW_S + 100).map((t) => [t.sequence, t.scheduledAt, t.remaining, t.last])).toEqual([
+      [1, iso(30), 4, false], [2, iso(60), 3, false], [3, iso(90), 2, false],
+    ]);
+    expect(lateTicks(r, cursor, NOW, NOW_S + 600).map((t) => t.last)).toEqual([false, false, false, false, true]);
+  });
+
+  test('are none when the first tick is after the planned second', () => {
+    const { run: r, cursor } = run({ duration: '5m' });
+    expect(lateTicks(r, cursor, NOW, NOW_S + 240)).toEqual([]);
+  });
 });

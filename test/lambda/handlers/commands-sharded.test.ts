@@ -130,6 +130,17 @@ describe('Start on the sharded engine', () => {
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
     });
 
+    test('a run with several ticks before the planned second gets a late entry for each, and the window visits them all', async () => {
+      shardStateIs(WINDOW);
+      windowAfterAdd(NOW_S + 20);
+      await start(commandEvent('Schedule Start', { id: 'a', every: '60s' }));
+      const late = items('shards').filter((i) => String(i.pk).startsWith('slot#'));
+      expect(late.map((i) => [i.pk, JSON.parse(i.entries)[0].sequence])).toEqual([60, 120, 180, 240].map((s, n) => [`slot#${SHARD}#${NOW_S + s}`, n + 1]));
+      const add = calls(UpdateItemCommand, 'shards').find((u: any) => u.UpdateExpression === 'ADD extras :second');
+      expect(unmarshall(add.ExpressionAttributeValues)[':second']).toEqual(new Set([60, 120, 180, 240].map((s) => NOW_S + s)));
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
     test('a window that ended meanwhile (the add finds no nextEmit) wakes the shard', async () => {
       shardStateIs(WINDOW);
       dynamo.on(UpdateItemCommand, { TableName: 'shards', UpdateExpression: 'ADD extras :second' }).rejects(conditionFailed());
