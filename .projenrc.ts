@@ -7,7 +7,7 @@ import { awscdk, javascript, JsonFile } from 'projen';
 const CDK_VERSION = '2.245.0';
 
 /** Lambda handlers bundled at build time into assets/lambda/handlers/<name>/index.js (shipped in the npm package). */
-const HANDLERS = ['start', 'stop', 'plan', 'failed'];
+const HANDLERS = ['start', 'stop', 'plan', 'failed', 'shard'];
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-dynamic-scheduler',

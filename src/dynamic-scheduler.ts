@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,7 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SchedulerAlarms, SchedulerAlarmsOptions } from './alarms';
-import { DETAIL_TYPE, ENV, STATUS_CHANGE_DETAIL_TYPE } from './contract';
+import { DETAIL_TYPE, ENGINE_NAME, ENV, SHARD_OP, STATUS_CHANGE_DETAIL_TYPE } from './contract';
 import { ScheduleEventRuleOptions } from './on-tick-options';
 import { allowEventBridgeToUseDeadLetterKey, commandRule, MAX_RULE_DESCRIPTION, ruleDescription } from './private/command-rule';
 import { handlerFunction } from './private/handler-function';
@@ -18,8 +19,12 @@ import { addNagSuppressions } from './private/nag-suppressions';
 import { grantSchedulerAccess } from './private/scheduler-grants';
 import { schedulerStateMachine } from './private/scheduler-state-machine';
 import { schedulesTable } from './private/schedules-table';
+import { shardTable } from './private/shard-table';
+import { grantShardedAccess } from './private/sharded-grants';
+import { shardedStateMachines } from './private/sharded-state-machines';
 import { validateProps, validateScheduleId } from './private/validate-props';
 import { ScheduleEventType } from './schedule-event-type';
+import { SchedulerEngine } from './scheduler-engine';
 
 /**
  * Properties of a {@link DynamicScheduler}.
@@ -106,6 +111,23 @@ export interface DynamicSchedulerProps {
   readonly emitStartedAndCompleted?: boolean;
 
   /**
+   * How schedules are run.
+   *
+   * `SchedulerEngine.perSchedule()` runs one Step Functions Standard execution per running schedule: no fixed cost,
+   * each schedule's history in the console, about two state transitions ($0.05 per thousand) per tick and about
+   * 750 ticks per second per account. Choose it for a handful of schedules.
+   *
+   * `SchedulerEngine.sharded({ shards })` groups schedules into shards, each run by one Standard supervisor that
+   * plans 4 minutes at a time and emits each due second's ticks from an Express window with batched `PutEvents`:
+   * a small fixed cost per shard, then close to the `PutEvents` floor per tick. Choose it for many schedules or high
+   * tick rates. It adds a shard table, a shard function, two state machines and a keeper rule (`rate(1 minute)`).
+   *
+   * @default SchedulerEngine.perSchedule()
+   * @see https://github.com/cdk-dynamic-scheduler/cdk-dynamic-scheduler/blob/main/docs/sharded-engine.md
+   */
+  readonly engine?: SchedulerEngine;
+
+  /**
    * Whether to enable AWS X-Ray tracing for the handlers and the state machine.
    *
    * @default false
@@ -134,23 +156,37 @@ export class DynamicScheduler extends Construct {
   public readonly tickSource: string;
   /** The table holding one item per schedule id. */
   public readonly table: dynamodb.ITable;
-  /** The Standard state machine that waits and emits ticks. */
+  /**
+   * The Standard state machine that waits and emits ticks: one execution per schedule on the per-schedule engine;
+   * on the sharded engine, the supervisor (one execution per shard), which runs the Express window that emits.
+   */
   public readonly stateMachine: sfn.IStateMachine;
   /** Handles `Schedule Start`. */
   public readonly startFunction: lambda.IFunction;
   /** Handles `Schedule Stop`. */
   public readonly stopFunction: lambda.IFunction;
-  /** Plans each batch of ticks; invoked by the state machine. */
+  /**
+   * Plans each batch of ticks; invoked by the state machine. On the sharded engine, the shard function, which plans
+   * the shards' windows, emits their ticks and restarts silent or failed shards.
+   */
   public readonly planFunction: lambda.IFunction;
-  /** Marks the item of an execution that failed or timed out without its failure path FAILED, and reports it. */
+  /**
+   * Marks the item of an execution that failed or timed out without its failure path FAILED, and reports it. On the
+   * sharded engine, the shard function (see {@link planFunction}), which restarts a failed supervisor.
+   */
   public readonly failedFunction: lambda.IFunction;
+  /** The sharded engine's table of shard states, rosters, slots and stop markers; undefined on the per-schedule engine. */
+  public readonly shardTable?: dynamodb.ITable;
+  /** The sharded engine's rule that runs the shard function's keeper every minute; undefined on the per-schedule engine. */
+  public readonly keeperRule?: events.IRule;
   /** Matches `Schedule Start` from the allowed sources. */
   public readonly startRule: events.IRule;
   /** Matches `Schedule Stop` from the allowed sources. */
   public readonly stopRule: events.IRule;
   /**
    * Matches the `Step Functions Execution Status Change` events (FAILED, TIMED_OUT) of this state machine on the
-   * account's default bus, where Step Functions sends them whatever bus the scheduler uses.
+   * account's default bus, where Step Functions sends them whatever bus the scheduler uses. On the sharded engine it
+   * matches the supervisor's, and restarts the failed shard.
    */
   public readonly executionFailedRule: events.IRule;
   /** Receives Start and Stop events that failed after retries, with the original event. */
@@ -183,29 +219,112 @@ export class DynamicScheduler extends Construct {
       ...(props.emitStartedAndCompleted === false ? { [ENV.STARTED_AND_COMPLETED]: 'false' } : {}),
     };
     const handler = (name: string, description: string) => handlerFunction(this, { name, description, environment, logRetention, tracingEnabled });
-    const planFunction = handler('plan', 'Plans the next batch of ticks of a dynamic schedule');
-    const stopFunction = handler('stop', 'Handles Schedule Stop events');
-    const startFunction = handler('start', 'Handles Schedule Start events');
-    const failedFunction = handler('failed', 'Reports executions of the dynamic scheduler that failed or timed out');
-    this.planFunction = planFunction;
-    this.failedFunction = failedFunction;
-    this.stopFunction = stopFunction;
-    this.startFunction = startFunction;
+    const engine = props.engine ?? SchedulerEngine.perSchedule();
+    let startFunction: lambda.Function;
+    let failureRule: () => events.IRule;
+    let stopFunction: lambda.Function;
+    if (engine.name === ENGINE_NAME.SHARDED) {
+      // ---- sharded engine: a shard table, one shard function, a supervisor per shard, Express windows, a keeper
+      const shards = shardTable(this, props);
+      this.shardTable = shards;
+      Object.assign(environment, {
+        [ENV.ENGINE]: ENGINE_NAME.SHARDED,
+        [ENV.SHARDS]: String(engine.shards),
+        [ENV.SHARD_TABLE_NAME]: shards.tableName,
+      });
+      const shardFunction = handlerFunction(this, {
+        name: 'shard',
+        description: 'Plans, emits and keeps the shards of the dynamic scheduler',
+        environment,
+        logRetention,
+        tracingEnabled,
+        memorySize: 512,
+        timeout: Duration.seconds(60),
+      });
+      stopFunction = handler('stop', 'Handles Schedule Stop events');
+      startFunction = handler('start', 'Handles Schedule Start events');
+      this.planFunction = shardFunction;
+      this.failedFunction = shardFunction;
+      this.stopFunction = stopFunction;
+      this.startFunction = startFunction;
+      const { supervisor } = shardedStateMachines(this, {
+        shardFunction, logRetention, logLevel: props.stateMachineLogLevel ?? sfn.LogLevel.ERROR, tracingEnabled,
+      });
+      this.stateMachine = supervisor;
+      startFunction.addEnvironment(ENV.SUPERVISOR_ARN, supervisor.stateMachineArn);
+      grantShardedAccess(this, {
+        table,
+        shardTable: shards,
+        eventBus: this.eventBus,
+        supervisor,
+        startFunction,
+        stopFunction,
+        shardFunction,
+        encryptionKey: props.encryptionKey,
+      });
+      // A keep that fails is simply run again by the next minute's rule: no asynchronous retries of its own.
+      shardFunction.configureAsyncInvoke({ retryAttempts: 0 });
+      const keep = (extra: Record<string, unknown> = {}) => new targets.LambdaFunction(shardFunction, {
+        event: events.RuleTargetInput.fromObject({ op: SHARD_OP.KEEP, supervisorArn: supervisor.stateMachineArn, ...extra }),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(2),
+      });
+      this.keeperRule = new events.Rule(this, 'KeeperRule', {
+        description: 'Wakes shards of the dynamic scheduler that are missing or silent, every minute',
+        schedule: events.Schedule.rate(Duration.minutes(1)),
+        targets: [keep()],
+      });
+      failureRule = () => new events.Rule(this, 'SupervisorFailedRule', {
+        eventBus: props.eventBus ? events.EventBus.fromEventBusName(this, 'AccountDefaultBus', 'default') : this.eventBus,
+        description: 'Failed and timed-out supervisor executions of the dynamic scheduler: restarts their shard',
+        eventPattern: {
+          source: ['aws.states'],
+          detailType: [STATUS_CHANGE_DETAIL_TYPE],
+          detail: { stateMachineArn: [supervisor.stateMachineArn], status: ['FAILED', 'TIMED_OUT'] },
+        },
+        targets: [keep({ failedExecutionArn: events.EventField.fromPath('$.detail.executionArn') })],
+      });
+    } else {
+      const planFunction = handler('plan', 'Plans the next batch of ticks of a dynamic schedule');
+      stopFunction = handler('stop', 'Handles Schedule Stop events');
+      startFunction = handler('start', 'Handles Schedule Start events');
+      const failedFunction = handler('failed', 'Reports executions of the dynamic scheduler that failed or timed out');
+      this.planFunction = planFunction;
+      this.failedFunction = failedFunction;
+      this.stopFunction = stopFunction;
+      this.startFunction = startFunction;
 
-    const stateMachine = schedulerStateMachine(this, {
-      eventBus: this.eventBus,
-      tickSource: this.tickSource,
-      planFunction,
-      table,
-      logRetention,
-      logLevel: props.stateMachineLogLevel ?? sfn.LogLevel.ERROR,
-      tracingEnabled,
-    });
-    this.stateMachine = stateMachine;
-    startFunction.addEnvironment(ENV.STATE_MACHINE_ARN, stateMachine.stateMachineArn);
-    grantSchedulerAccess(this, {
-      table, eventBus: this.eventBus, stateMachine, startFunction, stopFunction, planFunction, failedFunction, encryptionKey: props.encryptionKey,
-    });
+      const stateMachine = schedulerStateMachine(this, {
+        eventBus: this.eventBus,
+        tickSource: this.tickSource,
+        planFunction,
+        table,
+        logRetention,
+        logLevel: props.stateMachineLogLevel ?? sfn.LogLevel.ERROR,
+        tracingEnabled,
+      });
+      this.stateMachine = stateMachine;
+      startFunction.addEnvironment(ENV.STATE_MACHINE_ARN, stateMachine.stateMachineArn);
+      grantSchedulerAccess(this, {
+        table, eventBus: this.eventBus, stateMachine, startFunction, stopFunction, planFunction, failedFunction, encryptionKey: props.encryptionKey,
+      });
+      // No Catch sees an execution fail at the 25,000-event history quota, on a States.Runtime error or at its
+      // timeout; Step Functions reports those only with a status-change event, sent to the default bus.
+      // ABORTED is left out: the scheduler stops executions itself. Delivery of these events is best effort.
+      // @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+      failureRule = () => commandRule(this, 'ExecutionFailedRule', {
+        eventBus: props.eventBus ? events.EventBus.fromEventBusName(this, 'AccountDefaultBus', 'default') : this.eventBus,
+        description: 'Failed and timed-out executions of the dynamic scheduler\'s state machine',
+        eventPattern: {
+          source: ['aws.states'],
+          detailType: [STATUS_CHANGE_DETAIL_TYPE],
+          detail: { stateMachineArn: [stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT'] },
+        },
+        handler: failedFunction,
+        deadLetterQueue: this.deadLetterQueue,
+      });
+    }
 
     const source = props.allowedSources ?? events.Match.anythingBut(this.tickSource);
     const command = (ruleId: string, detailType: string, fn: lambda.Function) => commandRule(this, ruleId, {
@@ -217,21 +336,7 @@ export class DynamicScheduler extends Construct {
     });
     this.startRule = command('StartRule', DETAIL_TYPE.START, startFunction);
     this.stopRule = command('StopRule', DETAIL_TYPE.STOP, stopFunction);
-    // No Catch sees an execution fail at the 25,000-event history quota, on a States.Runtime error or at its
-    // timeout; Step Functions reports those only with a status-change event, sent to the default bus.
-    // ABORTED is left out: the scheduler stops executions itself. Delivery of these events is best effort.
-    // @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
-    this.executionFailedRule = commandRule(this, 'ExecutionFailedRule', {
-      eventBus: props.eventBus ? events.EventBus.fromEventBusName(this, 'AccountDefaultBus', 'default') : this.eventBus,
-      description: 'Failed and timed-out executions of the dynamic scheduler\'s state machine',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: [STATUS_CHANGE_DETAIL_TYPE],
-        detail: { stateMachineArn: [stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT'] },
-      },
-      handler: failedFunction,
-      deadLetterQueue: this.deadLetterQueue,
-    });
+    this.executionFailedRule = failureRule();
     allowEventBridgeToUseDeadLetterKey(this.deadLetterQueue);
     addNagSuppressions(this, props);
   }

@@ -1,4 +1,4 @@
-import { ENV } from '../../src/contract';
+import { ENGINE_NAME, ENV } from '../../src/contract';
 
 /** Configuration of a handler, read from the environment the construct sets. */
 export interface HandlerConfig {
@@ -31,6 +31,22 @@ export function handlerConfig(): HandlerConfig {
     stateMachineArn: process.env[ENV.STATE_MACHINE_ARN] || undefined,
     startedAndCompletedEvents: process.env[ENV.STARTED_AND_COMPLETED] !== 'false',
   };
+}
+
+/** Configuration of the sharded engine, for the handlers that serve it. */
+export interface ShardConfig {
+  readonly shards: number;
+  readonly shardTableName: string;
+  /** Set for the start handler only (it wakes shards); the supervisor passes its own ARN to the shard function. */
+  readonly supervisorArn?: string;
+}
+
+/** The sharded engine's configuration, or undefined on the per-schedule engine. */
+export function shardConfig(): ShardConfig | undefined {
+  if (process.env[ENV.ENGINE] !== ENGINE_NAME.SHARDED) return undefined;
+  const shards = Number(required(ENV.SHARDS));
+  if (!Number.isInteger(shards) || shards < 1) throw new Error(`${ENV.SHARDS} must be a positive integer, got: ${process.env[ENV.SHARDS]}`);
+  return { shards, shardTableName: required(ENV.SHARD_TABLE_NAME), supervisorArn: process.env[ENV.SUPERVISOR_ARN] || undefined };
 }
 
 /** One structured log line: CloudWatch Logs Insights can filter on its fields. */

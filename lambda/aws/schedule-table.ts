@@ -31,6 +31,10 @@ export interface ScheduleItem {
   readonly executionArn?: string;
   readonly previousExecutionArn?: string;
   readonly generation?: number;
+  /** Sharded engine: the shard that runs this run (it never moves). */
+  readonly shard?: number;
+  /** Sharded engine: the run this one replaced while it was running (a redelivered Start finishes stopping it). */
+  readonly previousRunId?: string;
   /** Ticks emitted before the batch in flight. */
   readonly ticks?: number;
   /** The batch in flight: occurrences after `batchAfter`, at most `batchSize` of them. */
@@ -80,7 +84,10 @@ export interface NewRun {
   readonly command: string;
   readonly spec: ScheduleSpec;
   readonly payloadJson?: string;
-  readonly executionArn: string;
+  /** The execution running the run (per-schedule engine); none on the sharded engine. */
+  readonly executionArn?: string;
+  /** The shard running the run (sharded engine). */
+  readonly shard?: number;
   readonly nextAt?: string;
   readonly batchAfter: string;
   readonly batchSize: number;
@@ -105,6 +112,7 @@ export async function claimRun(tableName: string, run: NewRun): Promise<ClaimRes
     spec: run.spec,
     payloadJson: run.payloadJson,
     executionArn: run.executionArn,
+    shard: run.shard,
     generation: 0,
     ticks: 0,
     batchAfter: run.batchAfter,
@@ -136,6 +144,19 @@ export async function claimRun(tableName: string, run: NewRun): Promise<ClaimRes
         // The run is claimed either way, and this invocation stops the replaced execution itself; only a
         // redelivery after a later failure would miss the reminder (the old execution then ends at its next plan).
         log('WARN', 'Could not record the replaced execution on the new run', { id: run.id, runId: run.runId, error: String(error) });
+      });
+    }
+    if (previous?.status === STATUS.RUNNING && !previous.executionArn && previous.runId && run.shard !== undefined) {
+      // Sharded engine: remember the replaced run, so a redelivered Start can finish fencing its ticks out.
+      await dynamodb.send(new UpdateItemCommand({
+        TableName: tableName,
+        Key: marshall({ id: run.id }),
+        UpdateExpression: 'SET previousRunId = :previous',
+        ConditionExpression: 'runId = :runId',
+        ExpressionAttributeValues: marshall({ ':previous': previous.runId, ':runId': run.runId }),
+      })).catch((error) => {
+        if (isConditionFailure(error)) return;
+        log('WARN', 'Could not record the replaced run on the new run', { id: run.id, runId: run.runId, error: String(error) });
       });
     }
     return { outcome: 'claimed', previous };
@@ -253,13 +274,16 @@ export async function recordProgress(tableName: string, progress: {
   });
 }
 
-/** Mark the run completed; false when it is no longer this execution's. */
+/**
+ * Mark the run completed; false when it is no longer running, or (when `executionArn` is given, on the per-schedule
+ * engine) no longer this execution's. The sharded engine has no execution per run: its condition is the run alone.
+ */
 export async function recordCompletion(tableName: string, done: {
-  id: string; runId: string; executionArn: string; ticks: number; reason: string; now: Date; retentionSeconds: number;
+  id: string; runId: string; executionArn?: string; ticks: number; reason: string; now: Date; retentionSeconds: number;
 }): Promise<boolean> {
   return conditionalUpdate(tableName, done.id, {
     update: 'SET #status = :completed, ticks = :ticks, reason = :reason, finishedAt = :now, updatedAt = :now, #ttl = :expires, batchSize = :zero REMOVE nextAt',
-    condition: RUN_CONDITION,
+    condition: done.executionArn !== undefined ? RUN_CONDITION : SHARDED_RUN_CONDITION,
     values: {
       ':runId': done.runId,
       ':running': STATUS.RUNNING,
@@ -270,6 +294,48 @@ export async function recordCompletion(tableName: string, done: {
       ':zero': 0,
       ':now': done.now.toISOString(),
       ':expires': expiresAt(done.now, done.retentionSeconds),
+    },
+  });
+}
+
+const SHARDED_RUN_CONDITION = 'runId = :runId AND #status = :running';
+
+/**
+ * Sharded engine: the run's checkpoint moved (occurrences were skipped, which use no sequence number), so a Stop's
+ * count of ticks emitted (`ticks` + occurrences after `batchAfter`) counts from it. False when the run is over.
+ */
+export async function recordShardCheckpoint(tableName: string, checkpoint: {
+  id: string; runId: string; sequence: number; after: string; now: Date;
+}): Promise<boolean> {
+  return conditionalUpdate(tableName, checkpoint.id, {
+    update: 'SET ticks = :ticks, batchAfter = :after, updatedAt = :now',
+    condition: SHARDED_RUN_CONDITION,
+    values: {
+      ':runId': checkpoint.runId,
+      ':running': STATUS.RUNNING,
+      ':ticks': checkpoint.sequence,
+      ':after': checkpoint.after,
+      ':now': checkpoint.now.toISOString(),
+    },
+  });
+}
+
+/**
+ * Sharded engine: mark a poisoned run FAILED (its entry could not be planned); false when the run is over or replaced.
+ */
+export async function recordShardFailure(tableName: string, failure: {
+  id: string; runId: string; reason: string; now: Date; retentionSeconds: number;
+}): Promise<boolean> {
+  return conditionalUpdate(tableName, failure.id, {
+    update: 'SET #status = :failed, reason = :reason, finishedAt = :now, updatedAt = :now, #ttl = :expires REMOVE nextAt',
+    condition: SHARDED_RUN_CONDITION,
+    values: {
+      ':runId': failure.runId,
+      ':running': STATUS.RUNNING,
+      ':failed': STATUS.FAILED,
+      ':reason': failure.reason,
+      ':now': failure.now.toISOString(),
+      ':expires': expiresAt(failure.now, failure.retentionSeconds),
     },
   });
 }

@@ -47,6 +47,55 @@ export async function emit(config: HandlerConfig, detailType: string, detail: Re
   }
 }
 
+/** Entries per PutEvents call (the API's maximum). @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */
+export const PUT_EVENTS_BATCH = 10;
+
+/** PutEvents calls in flight at once from one invocation. */
+const PUT_EVENTS_CONCURRENCY = 8;
+
+/** Rounds of resending only the entries that failed, before the invocation fails (and its caller retries). */
+const FAILED_ENTRY_ROUNDS = 4;
+
+/**
+ * Put many scheduler events on the bus: 10 entries per call, several calls in parallel, resending only the entries
+ * that failed (throttling, internal errors) a few times; throws if some still fail, so the caller retries the whole
+ * second (ticks are delivered at least once). Entries within one call keep their order.
+ */
+export async function emitAll(config: HandlerConfig, events: ReadonlyArray<{ detailType: string; detail: Record<string, unknown> }>): Promise<void> {
+  let pending = events.map((event) => ({
+    EventBusName: config.eventBusName,
+    Source: config.tickSource,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+  }));
+  for (let round = 0; pending.length > 0; round++) {
+    if (round >= FAILED_ENTRY_ROUNDS) {
+      throw new Error(`PutEvents still failed for ${pending.length} of ${events.length} entries after ${round} rounds`);
+    }
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** round));
+    const batches: typeof pending[] = [];
+    for (let i = 0; i < pending.length; i += PUT_EVENTS_BATCH) batches.push(pending.slice(i, i + PUT_EVENTS_BATCH));
+    const failed: typeof pending = [];
+    await forEachLimited(batches, PUT_EVENTS_CONCURRENCY, async (batch) => {
+      const result = await eventBridge.send(new PutEventsCommand({ Entries: batch }));
+      if ((result.FailedEntryCount ?? 0) === 0) return;
+      batch.forEach((entry, index) => {
+        if (result.Entries?.[index]?.ErrorCode) failed.push(entry);
+      });
+    });
+    pending = failed;
+  }
+}
+
+/** Runs `work` on every item, at most `limit` at a time. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** The received detail as it can be echoed in an event: unchanged when small, else a summary. */
 export function echo(received: unknown): unknown {
   let text: string | undefined;

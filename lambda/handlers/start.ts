@@ -1,13 +1,16 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { Cursor, DETAIL_TYPE, MachineState, MAX_EXECUTION_AGE_MS, Plan, PLAN_ACTION, STATUS } from '../../src/contract';
+import { Cursor, DETAIL_TYPE, INLINE_PAYLOAD_BYTES, MachineState, MAX_EXECUTION_AGE_MS, Plan, PLAN_ACTION, STATUS } from '../../src/contract';
 import { startExecution, stopExecution } from '../aws/executions';
-import { handlerConfig, log } from '../aws/handler-config';
+import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
 import { claimRun, ClaimResult, commandKey, getSchedule } from '../aws/schedule-table';
-import { reject } from '../aws/scheduler-events';
+import { emit, forEachLimited, reject } from '../aws/scheduler-events';
+import { addExtraSeconds, getShardState, putLateEntry, putRosterEntry, putStopMarker } from '../aws/shard-table';
+import { wakeShard } from '../aws/shard-wake';
 import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
 import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
 import { AcceptedStart } from '../domain/parse-result';
 import { parseStartDetail } from '../domain/schedule-spec';
+import { completionReason, lateTicks, shardOf, slotOf } from '../domain/shards';
 
 /**
  * `Schedule Start`: validate, claim the run in DynamoDB (newest command wins, redeliveries are
@@ -24,6 +27,11 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   const parsed = parseStartDetail(event.detail, now);
   if (!parsed.ok) {
     await reject(config, DETAIL_TYPE.START, event, parsed);
+    return;
+  }
+  const shards = shardConfig();
+  if (shards) {
+    await startOnShard(config, shards, parsed, event, now);
     return;
   }
   const stateMachineArn = config.stateMachineArn;
@@ -115,7 +123,7 @@ function machineInput(parsed: AcceptedStart, run: FirstStep, claim: ClaimResult,
 }
 
 /** The detail of `Schedule Started`. */
-function startedDetail(parsed: AcceptedStart, run: FirstStep, replacedRunId: string | undefined): Record<string, unknown> {
+function startedDetail(parsed: AcceptedStart, run: Pick<FirstStep, 'runId' | 'nextAt'>, replacedRunId: string | undefined): Record<string, unknown> {
   const { id, spec } = parsed;
   const { runId, nextAt } = run;
   return {
@@ -142,4 +150,95 @@ async function confirmOwnership(tableName: string, run: FirstStep): Promise<bool
   log('INFO', 'Run superseded while starting; stopping its execution', { id: run.id, runId: run.runId });
   await stopExecution(run.executionArn, 'Superseded while starting');
   return false;
+}
+
+/** Ticks a Stop may count for a run without a limit (the item's `batchSize` on the sharded engine). */
+const UNLIMITED_BATCH = 1_000_000_000;
+
+/**
+ * `Schedule Start` on the sharded engine: the same claim (fencing by event time), then the run joins its shard's
+ * roster. A first tick that the shard already planned past gets a late slot entry; a first tick before the shard's
+ * next plan (or a shard planning right now, or not yet running) wakes the shard. A replaced running run gets a
+ * stop marker, so none of its planned ticks goes out. Every step is idempotent for a redelivery.
+ */
+async function startOnShard(
+  config: HandlerConfig, shards: ShardConfig, parsed: AcceptedStart, event: EventBridgeEvent<string, unknown>, now: Date,
+): Promise<void> {
+  const { id, spec } = parsed;
+  if (!shards.supervisorArn) throw new Error('SCHEDULER_SUPERVISOR_ARN is not set; the start handler is misconfigured');
+  const runId = runIdFor(id, event.id);
+  const shard = shardOf(id, shards.shards);
+  const command = commandKey(event.time, event.id);
+  const cursor: Cursor = { sequence: 0, after: now.toISOString(), executionTicks: 0 };
+  const plan = computePlan({ id, runId, spec }, cursor, now, new Date(now.getTime() + MAX_EXECUTION_AGE_MS), 1);
+  if (plan.action === PLAN_ACTION.COMPLETE) {
+    throw new Error(`Schedule "${id}" has no occurrence after validation; spec: ${JSON.stringify(spec)}`);
+  }
+  const nextAt = nextAtOf(plan, spec, now);
+  const payloadJson = parsed.hasPayload ? JSON.stringify(parsed.payload) : undefined;
+  const claim = await claimRun(config.tableName, {
+    id,
+    runId,
+    command,
+    spec,
+    payloadJson,
+    shard,
+    nextAt,
+    now,
+    batchAfter: cursor.after,
+    batchSize: spec.limit ?? UNLIMITED_BATCH,
+  });
+  if (claim.outcome === 'stale') {
+    log('INFO', 'Ignored a Start older than the last command for this id', { id, eventId: event.id, eventTime: event.time });
+    return;
+  }
+  if (claim.outcome === 'duplicate' && (claim.current.runId !== runId || claim.current.status !== STATUS.RUNNING)) {
+    log('INFO', 'Ignored a redelivered Start whose run is over', { id, eventId: event.id });
+    return;
+  }
+  const replacedRunId = claim.outcome === 'claimed'
+    ? (claim.previous?.status === STATUS.RUNNING ? claim.previous.runId : undefined)
+    : claim.current.previousRunId;
+  const table = shards.shardTableName;
+  const inline = payloadJson === undefined || Buffer.byteLength(payloadJson, 'utf8') <= INLINE_PAYLOAD_BYTES;
+  const payload = payloadJson === undefined ? {} : inline ? { payloadJson } : { payloadInItem: true };
+  if (!(await putRosterEntry(table, shard, { id, runId, spec, checkpoint: { sequence: 0, after: cursor.after }, ...payload }, command))) {
+    log('INFO', 'A newer Start of this id is already on its shard', { id, runId, eventId: event.id });
+    return;
+  }
+  if (replacedRunId !== undefined && replacedRunId !== runId) {
+    await putStopMarker(table, shard, { id, runId: replacedRunId, processedAt: now });
+  }
+
+  const first = plan.ticks?.[0];
+  const second = first ? slotOf(Date.parse(first.scheduledAt)) : undefined;
+  const state = await getShardState(table, shard);
+  const nowSec = Math.floor(now.getTime() / 1000);
+  const planning = state?.planningSince !== undefined && state.planningSince >= nowSec - 60;
+  let wake: string | undefined = !state ? 'first schedule' : planning ? 'planning' : undefined;
+  if (!wake && state && first && second !== undefined && second <= state.plannedThrough) {
+    // Already planned past: a late entry for each tick up to `plannedThrough` (the next plan starts after it). A
+    // running window visits their seconds when all are ahead of the window's next second (the one it may be emitting
+    // now); otherwise the shard is woken.
+    const late = lateTicks({ id, runId, spec }, cursor, now, state.plannedThrough);
+    await forEachLimited(late, 16, async (tick) => {
+      const entry = { id, runId, ...tick, ...(tick.last ? { reason: completionReason(spec, tick) } : {}), ...payload };
+      await putLateEntry(table, shard, slotOf(Date.parse(tick.scheduledAt)), entry);
+    });
+    if (state.nextEmit !== undefined) {
+      const after = await addExtraSeconds(table, shard, state.epoch, late.map((tick) => slotOf(Date.parse(tick.scheduledAt))));
+      if (!(after?.nextEmit !== undefined && second > after.nextEmit)) wake = 'due before the running window\'s next second';
+    } else if (second < state.sleepUntil) {
+      wake = 'due before its next plan';
+    }
+  } else if (!wake && state && second !== undefined && second < state.sleepUntil) {
+    wake = 'due before its next plan';
+  }
+  if (wake) {
+    await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, known: { state }, reason: wake });
+  }
+  if (config.startedAndCompletedEvents) {
+    await emit(config, DETAIL_TYPE.STARTED, startedDetail(parsed, { runId, nextAt }, replacedRunId));
+  }
+  log('INFO', 'Started a schedule', { id, runId, shard, kind: spec.kind, nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
 }

@@ -1,9 +1,10 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DETAIL_TYPE, STATUS } from '../../src/contract';
 import { stopExecution } from '../aws/executions';
-import { HandlerConfig, handlerConfig, log } from '../aws/handler-config';
+import { HandlerConfig, handlerConfig, log, shardConfig } from '../aws/handler-config';
 import { applyStop, commandKey, recordStopReported, ScheduleItem } from '../aws/schedule-table';
 import { emit, reject } from '../aws/scheduler-events';
+import { deleteRosterEntry, putStopMarker } from '../aws/shard-table';
 import { countOccurrences } from '../domain/occurrences';
 import { parseStopDetail } from '../domain/stop-detail';
 
@@ -30,6 +31,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     case 'stopped': {
       const { previous } = result;
       if (previous.executionArn) await stopExecution(previous.executionArn, 'Stopped by a Schedule Stop event');
+      await leaveShard(previous, now);
       await reportStopped(config, { ...previous, lastCommand: command }, now);
       log('INFO', 'Stopped a schedule', { id: parsed.id, runId: previous.runId, eventId: event.id });
       return;
@@ -39,6 +41,9 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       const { current } = result;
       if (current.status === STATUS.STOPPED && current.executionArn) {
         await stopExecution(current.executionArn, 'Stopped by a Schedule Stop event');
+      }
+      if (current.status === STATUS.STOPPED && current.reason === 'stopped' && current.finishedAt) {
+        await leaveShard(current, new Date(current.finishedAt));
       }
       if (current.status === STATUS.STOPPED && current.reason === 'stopped' && current.runId && !current.stopReported) {
         await reportStopped(config, current, current.finishedAt ? new Date(current.finishedAt) : now);
@@ -50,6 +55,17 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       log('INFO', `Stop had nothing to stop (${result.outcome})`, { id: parsed.id, eventId: event.id });
   }
 };
+
+/**
+ * Sharded engine: fence the stopped run's ticks out of the shard. The stop marker drops every tick already planned
+ * with a `scheduledAt` at or after the Stop; the roster entry's removal keeps later plans from planning more.
+ */
+async function leaveShard(item: ScheduleItem, stoppedAt: Date): Promise<void> {
+  const shards = shardConfig();
+  if (!shards || item.shard === undefined || !item.runId) return;
+  await putStopMarker(shards.shardTableName, item.shard, { id: item.id, runId: item.runId, processedAt: stoppedAt });
+  await deleteRosterEntry(shards.shardTableName, item.shard, item.id, item.runId);
+}
 
 /** `Schedule Stopped` for the run `item` had when the Stop applied at `stoppedAt`, recorded as sent. */
 async function reportStopped(config: HandlerConfig, item: ScheduleItem, stoppedAt: Date): Promise<void> {

@@ -8,4 +8,12 @@ export const ENV = {
   RETENTION_SECONDS: 'SCHEDULER_RETENTION_SECONDS',
   /** `false` when `Schedule Started` and `Schedule Completed` are turned off; any other value (or none) keeps them. */
   STARTED_AND_COMPLETED: 'SCHEDULER_STARTED_AND_COMPLETED_EVENTS',
+  /** `SHARDED` on the sharded engine (see ENGINE_NAME); unset on the per-schedule engine. */
+  ENGINE: 'SCHEDULER_ENGINE',
+  /** The sharded engine's number of shards. */
+  SHARDS: 'SCHEDULER_SHARDS',
+  /** The sharded engine's shard table. */
+  SHARD_TABLE_NAME: 'SCHEDULER_SHARD_TABLE_NAME',
+  /** The sharded engine's supervisor state machine (start handler only: it wakes shards). */
+  SUPERVISOR_ARN: 'SCHEDULER_SUPERVISOR_ARN',
 } as const;

@@ -10,3 +10,4 @@ export * from './machine-state';
 export * from './schedule-spec';
 export * from './schedule-table';
 export * from './schedule-validator';
+export * from './shard';

@@ -14,6 +14,10 @@ export interface HandlerFunctionProps {
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   readonly tracingEnabled: boolean;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
 }
 
 /**
@@ -35,8 +39,8 @@ export function handlerFunction(scope: Construct, props: HandlerFunctionProps): 
     architecture: lambda.Architecture.ARM_64,
     code: lambda.Code.fromAsset(handlerBundle(props.name)),
     handler: 'index.handler',
-    memorySize: 256,
-    timeout: Duration.seconds(30),
+    memorySize: props.memorySize ?? 256,
+    timeout: props.timeout ?? Duration.seconds(30),
     environment: props.environment,
     tracing: props.tracingEnabled ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
     logGroup,

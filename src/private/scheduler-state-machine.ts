@@ -64,7 +64,7 @@ const EVENTBRIDGE_FAILED_ENTRY = ['EventBridge.FailedEntry'];
  * `Lambda.<ErrorName>`, and `Lambda.TooManyRequestsException` when Lambda hits its invocation limit).
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
  */
-const LAMBDA_TRANSIENT = [
+export const LAMBDA_TRANSIENT = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -94,9 +94,9 @@ const DYNAMODB_TRANSIENT = [
  * `HeartbeatSeconds`, so `States.Timeout` can never occur and has no retrier.
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */
-const ANY_TASK_ERROR = ['States.TaskFailed'];
+export const ANY_TASK_ERROR = ['States.TaskFailed'];
 
-const backoff = (maxAttempts: number): sfn.RetryProps => ({
+export const backoff = (maxAttempts: number): sfn.RetryProps => ({
   interval: Duration.seconds(1),
   backoffRate: 2,
   maxAttempts,

@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DynamicScheduler, DynamicSchedulerProps, ScheduleEventType } from '../../src';
+import { DynamicScheduler, DynamicSchedulerProps, SchedulerEngine, ScheduleEventType } from '../../src';
 
 function nagged(configure: (stack: Stack) => DynamicSchedulerProps = () => ({}), extend?: (scheduler: DynamicScheduler, stack: Stack) => void) {
   const app = new App();
@@ -91,4 +91,38 @@ test('every suppression names its rule, explains itself, and is granular for IAM
     if (s.id === 'AwsSolutions-IAM4' || s.id === 'AwsSolutions-IAM5') expect(s.applies_to?.length).toBeGreaterThan(0);
   }
   expect(new Set(suppressions.map((s: any) => s.id))).toEqual(new Set(['AwsSolutions-SQS3', 'AwsSolutions-SF1', 'AwsSolutions-IAM5']));
+});
+
+describe('the sharded engine', () => {
+  test('GIVEN its default configuration THEN AwsSolutions reports no error and no warning', () => {
+    const { errors, warnings } = nagged(() => ({ engine: SchedulerEngine.sharded() }));
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  test('GIVEN every option on (custom bus, customer key, tracing, ALL logs, allowed sources, alarms) THEN AwsSolutions reports no error and no warning', () => {
+    const { errors, warnings } = nagged((stack) => ({
+      engine: SchedulerEngine.sharded({ shards: 16 }),
+      eventBus: new events.EventBus(stack, 'Bus'),
+      encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+      tracingEnabled: true,
+      stateMachineLogLevel: sfn.LogLevel.ALL,
+      allowedSources: ['billing', 'reminders'],
+    }), (scheduler) => {
+      scheduler.addAlarms();
+    });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  test('GIVEN a wildcard grant added to the shard function or the window WHEN checked THEN it is still reported', () => {
+    const { errors } = nagged(() => ({ engine: SchedulerEngine.sharded() }), (scheduler) => {
+      scheduler.planFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+      scheduler.startFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:*'], resources: [scheduler.stateMachine.stateMachineArn] }));
+    });
+    expect(errors.sort()).toEqual([
+      '/AppStack/Scheduler/ShardFunctionRole/DefaultPolicy/Resource: AwsSolutions-IAM5[Resource::*]',
+      '/AppStack/Scheduler/StartFunctionRole/DefaultPolicy/Resource: AwsSolutions-IAM5[Action::states:*]',
+    ]);
+  });
 });

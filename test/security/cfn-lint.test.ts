@@ -16,7 +16,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DynamicScheduler, ScheduleEventType } from '../../src';
+import { DynamicScheduler, SchedulerEngine, ScheduleEventType } from '../../src';
 
 /** `cfn-lint`, or `python3 -m cfnlint` (older releases), whichever answers `--version`. */
 function findCfnLint(): string[] | undefined {
@@ -52,13 +52,26 @@ function synthesize(): string[] {
   scheduler.onTick('ToQueue', { scheduleIdPrefix: 'invoice:', target: new targets.SqsQueue(new sqs.Queue(full, 'Ticks', { enforceSSL: true })) });
   scheduler.onScheduleEvent('Failures', ScheduleEventType.FAILED);
 
+  // The sharded engine, by default and with every option on.
+  new DynamicScheduler(new Stack(app, 'ShardedStack'), 'Scheduler', { engine: SchedulerEngine.sharded() });
+  const shardedFull = new Stack(app, 'ShardedFullStack');
+  new DynamicScheduler(shardedFull, 'Scheduler', {
+    engine: SchedulerEngine.sharded({ shards: 16 }),
+    eventBus: new events.EventBus(shardedFull, 'Bus'),
+    encryptionKey: new kms.Key(shardedFull, 'Key', { enableKeyRotation: true }),
+    deadLetterQueue: new sqs.Queue(shardedFull, 'Dlq', { enforceSSL: true }),
+    tracingEnabled: true,
+    stateMachineLogLevel: sfn.LogLevel.ALL,
+    allowedSources: ['billing', 'reminders'],
+  });
+
   const assembly = app.synth();
   return assembly.stacks.map((stack) => path.join(assembly.directory, stack.templateFile));
 }
 
-withCfnLint('the synthesized templates (default, and every option on) pass cfn-lint with no error or warning', () => {
+withCfnLint('the synthesized templates (default, and every option on, on both engines) pass cfn-lint with no error or warning', () => {
   const templates = synthesize();
-  expect(templates).toHaveLength(2);
+  expect(templates).toHaveLength(4);
   const [command, ...args] = cfnLint!;
   // W3005 ("dependency already enforced by a GetAtt") is ignored, and only it: CDK itself adds a DependsOn on a
   // function's or a state machine's role next to the GetAtt of that role, for every Lambda function and state machine.

@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { DynamicScheduler, DynamicSchedulerProps } from '../../src';
+import { DynamicScheduler, DynamicSchedulerProps, SchedulerEngine } from '../../src';
 
 /** Actions Step Functions needs on "*" to deliver its logs (they take no resource ARN). */
 const LOG_DELIVERY_ACTIONS = [
@@ -196,4 +196,111 @@ test('grantSchedule lets a principal put only Schedule Start and Schedule Stop o
     Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Bus/), 'Arn'] },
     Condition: { 'ForAllValues:StringEquals': { 'events:detail-type': ['Schedule Start', 'Schedule Stop'] } },
   }]);
+});
+
+describe.each([
+  ['the default configuration', () => ({ engine: SchedulerEngine.sharded() })],
+  ['a custom bus, a customer managed key and tracing', (stack: Stack) => ({
+    engine: SchedulerEngine.sharded(),
+    eventBus: new events.EventBus(stack, 'Bus'),
+    encryptionKey: new kms.Key(stack, 'Key'),
+    tracingEnabled: true,
+  })],
+])('least privilege of the sharded engine with %s', (_name, props: (stack: Stack) => DynamicSchedulerProps) => {
+  const { scheduler, template, logicalId } = synth(props);
+  const table = logicalId(scheduler.table);
+  const shards = logicalId(scheduler.shardTable);
+  const supervisor = logicalId(scheduler.stateMachine);
+  const windowId = Object.keys(template.Resources).find((id) => id.startsWith('SchedulerWindow') && template.Resources[id].Type === 'AWS::StepFunctions::StateMachine')!;
+  const queue = logicalId(scheduler.deadLetterQueue);
+  const shard = logicalId(scheduler.planFunction);
+  const custom = Object.keys(template.Resources).some((id) => id.startsWith('Bus'));
+  const bus = custom ? `${Object.keys(template.Resources).find((id) => id.startsWith('Bus') && template.Resources[id].Type === 'AWS::Events::EventBus')}.Arn`
+    : 'arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/default';
+  const key = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::KMS::Key');
+  const tracing = JSON.stringify(template).includes('xray:PutTraceSegments');
+  const on = (resource: string, ...actions: string[]) => actions.map((action) => ({ action: `dynamodb:${action}`, resource: `${resource}.Arn` }));
+  const keyGrants = key ? ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'].map((action) => ({ action, resource: `${key}.Arn` })) : [];
+  const xrayGrants = tracing ? ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].map((action) => ({ action, resource: '*' })) : [];
+  const deadLetter = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'].map((action) => ({ action, resource: `${queue}.Arn` }));
+  const logGrants = (fnId: string) => {
+    const logGroup = template.Resources[fnId].Properties.LoggingConfig.LogGroup.Ref;
+    return ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => ({ action, resource: `${logGroup}.Arn` }));
+  };
+  const sorted = (grants: Grant[]) => [...grants].sort((a, b) => `${a.action} ${a.resource}`.localeCompare(`${b.action} ${b.resource}`));
+
+  test('the start function: claims in its table, roster and shard state, its bus, starting supervisors; no StopExecution', () => {
+    const start = logicalId(scheduler.startFunction);
+    expect(sorted(grantsOf(template, roleOf(template, start)))).toEqual(sorted([
+      ...on(table, 'GetItem', 'PutItem', 'UpdateItem'), ...on(shards, 'GetItem', 'PutItem', 'UpdateItem'),
+      ...keyGrants, ...xrayGrants, ...deadLetter, ...logGrants(start),
+      { action: 'events:PutEvents', resource: bus },
+      { action: 'states:StartExecution', resource: supervisor },
+    ]));
+  });
+
+  test('the stop function: its table, stop markers and roster deletes in the shard table, its bus; no state machine', () => {
+    const stop = logicalId(scheduler.stopFunction);
+    expect(sorted(grantsOf(template, roleOf(template, stop)))).toEqual(sorted([
+      ...on(table, 'GetItem', 'PutItem', 'UpdateItem'), ...on(shards, 'PutItem', 'DeleteItem'),
+      ...keyGrants, ...xrayGrants, ...deadLetter, ...logGrants(stop),
+      { action: 'events:PutEvents', resource: bus },
+    ]));
+  });
+
+  test('the shard function: completions and payloads in its table, the shard table, its bus, starting supervisors', () => {
+    expect(sorted(grantsOf(template, roleOf(template, shard)))).toEqual(sorted([
+      ...on(table, 'UpdateItem', 'BatchGetItem'), ...on(shards, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
+      // No dead-letter queue: a keep that fails is run again by the next minute's rule.
+      ...keyGrants, ...xrayGrants, ...logGrants(shard),
+      { action: 'events:PutEvents', resource: bus },
+      { action: 'states:StartExecution', resource: supervisor },
+    ]));
+  });
+
+  test('the supervisor: invoking the shard function, running the window synchronously, and log delivery; no table, no bus', () => {
+    const grants = grantsOf(template, roleOf(template, supervisor));
+    expect(sorted(grants.filter((g) => g.resource !== '*'))).toEqual(sorted([
+      { action: 'lambda:InvokeFunction', resource: `${shard}.Arn` },
+      { action: 'lambda:InvokeFunction', resource: `${shard}.Arn:*` },
+      { action: 'states:StartExecution', resource: windowId },
+      { action: 'states:DescribeExecution', resource: `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:select(${windowId})*` },
+      { action: 'states:StopExecution', resource: `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:select(${windowId})*` },
+      ...['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({
+        action, resource: 'arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+      })),
+    ]));
+    expect(grants.filter((g) => g.resource === '*').map((g) => g.action).sort()).toEqual([...LOG_DELIVERY_ACTIONS, ...(tracing ? XRAY_ACTIONS : [])].sort());
+  });
+
+  test('no action wildcard but CDK\'s KMS action groups, "*" only for actions that take no resource ARN, no managed policy', () => {
+    const everyGrant = Object.values<any>(template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => r.Properties.PolicyDocument.Statement)
+      .flatMap((s: any) => [s.Action].flat()
+        .flatMap((action: string) => [s.Resource].flat().map((res: any) => ({ action, resource: compact(res) }))));
+    expect(everyGrant.filter((g) => g.action.includes('*') && !['kms:ReEncrypt*', 'kms:GenerateDataKey*'].includes(g.action))).toEqual([]);
+    expect(everyGrant.filter((g) => g.resource === '*' && ![...LOG_DELIVERY_ACTIONS, ...XRAY_ACTIONS].includes(g.action))).toEqual([]);
+    const roles = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    expect(roles.flatMap((r) => r.Properties.ManagedPolicyArns ?? [])).toEqual([]);
+  });
+
+  test('the window: invoking the shard function and log delivery only', () => {
+    const grants = grantsOf(template, roleOf(template, windowId));
+    expect(sorted(grants.filter((g) => g.resource !== '*'))).toEqual(sorted([
+      { action: 'lambda:InvokeFunction', resource: `${shard}.Arn` },
+      { action: 'lambda:InvokeFunction', resource: `${shard}.Arn:*` },
+    ]));
+    expect(grants.filter((g) => g.resource === '*').map((g) => g.action).sort()).toEqual([...LOG_DELIVERY_ACTIONS, ...(tracing ? XRAY_ACTIONS : [])].sort());
+  });
+
+  test('only the Start and Stop rules invoke their handlers, and only the keeper and supervisor-failed rules the shard function', () => {
+    const permissions = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => r.Properties);
+    expect(permissions.map((p) => [compact(p.FunctionName), p.Principal, compact(p.SourceArn)]).sort()).toEqual([
+      [`${logicalId(scheduler.startFunction)}.Arn`, 'events.amazonaws.com', `${logicalId(scheduler.startRule)}.Arn`],
+      [`${logicalId(scheduler.stopFunction)}.Arn`, 'events.amazonaws.com', `${logicalId(scheduler.stopRule)}.Arn`],
+      [`${shard}.Arn`, 'events.amazonaws.com', `${logicalId(scheduler.keeperRule)}.Arn`],
+      [`${shard}.Arn`, 'events.amazonaws.com', `${logicalId(scheduler.executionFailedRule)}.Arn`],
+    ].sort());
+  });
 });

@@ -1,0 +1,375 @@
+import {
+  BatchGetItemCommand,
+  BatchGetItemCommandInput,
+  BatchGetItemCommandOutput,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  QueryCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { clientConfig } from './client-config';
+import { SLOT_TTL_SECONDS, STOP_MARKER_TTL_SECONDS, TTL_ATTRIBUTE } from '../../src/contract';
+import { Checkpoint, RosterEntry, SlotEntry } from '../domain/shards';
+
+/**
+ * The shard table (keys `pk`, `sk`): per shard a state item, a roster of running schedules, slot pages of due
+ * ticks, and recent stop markers. Writes that a newer epoch of the shard could contradict are conditional on the
+ * epoch; entries of a run are conditional on its runId.
+ *
+ * | item        | pk                          | sk                                |
+ * | ----------- | --------------------------- | --------------------------------- |
+ * | state       | `shard#<n>`                 | `state`                           |
+ * | roster      | `roster#<n>`                | `<id>`                            |
+ * | slot page   | `slot#<n>#<epoch second>`   | `p#<page>`                        |
+ * | late entry  | `slot#<n>#<epoch second>`   | `x#<id>#<runId>`                  |
+ * | stop marker | `stops#<n>`                 | `<processedAt ISO>#<id>#<runId>`  |
+ */
+
+/** Created once per Lambda environment, reused across invocations. */
+const dynamodb = new DynamoDBClient(clientConfig);
+
+/** The state item of a shard. Times are epoch seconds. */
+export interface ShardState {
+  readonly epoch: number;
+  /** The last second fully emitted. */
+  readonly watermark: number;
+  /** The last second planned into slot pages. */
+  readonly plannedThrough: number;
+  /** When the supervisor plans next (after its window, or after its sleep). */
+  readonly sleepUntil: number;
+  readonly heartbeatAt: number;
+  /** Set while a plan runs (from before it reads the roster until it records its result). */
+  readonly planningSince?: number;
+  /** While a window runs: the next second it will emit (a Start due before it cannot wait for the window). */
+  readonly nextEmit?: number;
+  /** Late seconds added by Starts while a window runs: the window visits them too. */
+  readonly extras?: Set<number>;
+}
+
+const key = (pk: string, sk: string) => marshall({ pk, sk });
+const stateKey = (shard: number) => key(`shard#${shard}`, 'state');
+const rosterPk = (shard: number) => `roster#${shard}`;
+const slotPk = (shard: number, second: number) => `slot#${shard}#${second}`;
+const stopsPk = (shard: number) => `stops#${shard}`;
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+export async function getShardState(tableName: string, shard: number): Promise<ShardState | undefined> {
+  const result = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: stateKey(shard), ConsistentRead: true }));
+  return result.Item ? (unmarshall(result.Item) as ShardState) : undefined;
+}
+
+/**
+ * Move the shard to a new epoch (fencing out every execution of older ones), if its epoch is still `seenEpoch`
+ * (undefined: the state does not exist yet). A new state starts with its watermark 11 s back, so the first plan
+ * covers the usual 10 s of lateness. Returns the new epoch, or undefined when another waker got there first.
+ */
+export async function bumpEpoch(tableName: string, shard: number, seenEpoch: number | undefined, now: Date): Promise<number | undefined> {
+  const epoch = (seenEpoch ?? 0) + 1;
+  const nowSec = seconds(now);
+  try {
+    await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: 'SET epoch = :epoch, heartbeatAt = :now, sleepUntil = :now, '
+        + 'watermark = if_not_exists(watermark, :initial), plannedThrough = if_not_exists(plannedThrough, :initial) REMOVE nextEmit, extras',
+      ConditionExpression: seenEpoch === undefined ? 'attribute_not_exists(epoch)' : 'epoch = :seen',
+      ExpressionAttributeValues: marshall({ ':epoch': epoch, ':now': nowSec, ':initial': nowSec - 11, ...(seenEpoch !== undefined ? { ':seen': seenEpoch } : {}) }),
+    }));
+    return epoch;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A plan begins: set before it reads the roster, so a Start that writes its roster entry while the plan runs sees
+ * it and wakes the shard (the plan may have read the roster before the entry). False when a newer epoch owns the shard.
+ */
+export async function markPlanning(tableName: string, shard: number, epoch: number, now: Date): Promise<boolean> {
+  return fencedUpdate(tableName, shard, epoch, 'SET planningSince = :now, heartbeatAt = :now', { ':now': seconds(now) });
+}
+
+/** Record a plan: planned through `plannedThrough`, next plan at `sleepUntil`; false when a newer epoch owns the shard. */
+export async function recordPlan(tableName: string, shard: number, epoch: number, plan: {
+  plannedThrough: number; sleepUntil: number; nextEmit?: number; now: Date;
+}): Promise<boolean> {
+  // The plan read the whole roster: late seconds of earlier Starts are in its pages, so `extras` starts afresh.
+  const window = plan.nextEmit !== undefined ? ', nextEmit = :next' : '';
+  return fencedUpdate(tableName, shard, epoch,
+    `SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now${window} REMOVE planningSince, extras${window ? '' : ', nextEmit'}`, {
+      ':through': plan.plannedThrough, ':sleep': plan.sleepUntil, ':now': seconds(plan.now), ...(window ? { ':next': plan.nextEmit } : {}),
+    });
+}
+
+/**
+ * A Start whose ticks fall in a running window's seconds: add their seconds to `extras`, so the window visits them.
+ * Returns the state after the write, or undefined when no window of epoch `epoch` is running (then wake the shard).
+ */
+export async function addExtraSeconds(tableName: string, shard: number, epoch: number, added: number[]): Promise<ShardState | undefined> {
+  try {
+    const result = await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: 'ADD extras :second',
+      ConditionExpression: 'epoch = :epoch AND attribute_exists(nextEmit)',
+      ExpressionAttributeValues: marshall({ ':second': new Set(added), ':epoch': epoch }),
+      ReturnValues: 'ALL_NEW',
+    }));
+    return unmarshall(result.Attributes!) as ShardState;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * After second `second`: set the window's next second, computed from `extras` as read, unless a Start changed
+ * `extras` since (then read again and recompute). Returns the next second, undefined when the window is done, or
+ * `fenced` when a newer epoch owns the shard.
+ */
+export async function recordNextEmit(
+  tableName: string, shard: number, epoch: number, second: number, rest: number[], now: Date,
+): Promise<number | undefined | 'fenced'> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const state = attempt === 0
+      ? await updateReturning(tableName, shard, epoch, 'SET watermark = :second, heartbeatAt = :now DELETE extras :done', {
+        ':second': second, ':now': seconds(now), ':done': new Set([second]),
+      })
+      : await getShardState(tableName, shard);
+    if (!state || state.epoch !== epoch) return 'fenced';
+    const extras = [...(state.extras ?? [])];
+    const next = [...rest, ...extras].filter((s) => s > second).sort((a, b) => a - b)[0];
+    const same = extras.length === 0 ? 'attribute_not_exists(extras)' : 'size(extras) = :count';
+    try {
+      await dynamodb.send(new UpdateItemCommand({
+        TableName: tableName,
+        Key: stateKey(shard),
+        UpdateExpression: next !== undefined ? 'SET nextEmit = :next' : 'REMOVE nextEmit',
+        ConditionExpression: `epoch = :epoch AND ${same}`,
+        ExpressionAttributeValues: marshall({ ':epoch': epoch, ...(extras.length > 0 ? { ':count': extras.length } : {}), ...(next !== undefined ? { ':next': next } : {}) }),
+      }));
+      return next;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  throw new Error(`extras of shard ${shard} kept changing; the window's next second could not be recorded`);
+}
+
+async function updateReturning(
+  tableName: string, shard: number, epoch: number, update: string, values: Record<string, unknown>,
+): Promise<ShardState | undefined> {
+  try {
+    const result = await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: update,
+      ConditionExpression: 'epoch = :epoch',
+      ExpressionAttributeValues: marshall({ ...values, ':epoch': epoch }),
+      ReturnValues: 'ALL_NEW',
+    }));
+    return unmarshall(result.Attributes!) as ShardState;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+async function fencedUpdate(tableName: string, shard: number, epoch: number, update: string, values: Record<string, unknown>): Promise<boolean> {
+  try {
+    await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: update,
+      ConditionExpression: 'epoch = :epoch',
+      ExpressionAttributeValues: marshall({ ...values, ':epoch': epoch }),
+    }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Every item of partition `pk` (paged), strongly consistent. */
+async function queryAll(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: QueryCommandInput['ExclusiveStartKey'];
+  do {
+    const page = await dynamodb.send(new QueryCommand({ ...input, ConsistentRead: true, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) items.push(unmarshall(item));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+export async function queryRoster(tableName: string, shard: number): Promise<RosterEntry[]> {
+  const items = await queryAll({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: marshall({ ':pk': rosterPk(shard) }),
+  });
+  return items.map((item) => ({
+    id: item.sk as string,
+    runId: item.runId as string,
+    spec: item.spec as RosterEntry['spec'],
+    checkpoint: item.checkpoint as Checkpoint,
+    ...(item.payloadJson !== undefined ? { payloadJson: item.payloadJson as string } : {}),
+    ...(item.payloadInItem ? { payloadInItem: true } : {}),
+  }));
+}
+
+/**
+ * Add a run to its shard's roster, replacing the id's previous run, unless a newer command already wrote it (a slow
+ * handler of an older Start must not bring its run back). A redelivery rewrites the same entry.
+ */
+export async function putRosterEntry(tableName: string, shard: number, entry: RosterEntry, command: string): Promise<boolean> {
+  try {
+    await dynamodb.send(new PutItemCommand({
+      TableName: tableName,
+      Item: marshall({ pk: rosterPk(shard), sk: entry.id, command, ...entry, id: undefined }, { removeUndefinedValues: true }),
+      ConditionExpression: 'attribute_not_exists(sk) OR command <= :command',
+      ExpressionAttributeValues: marshall({ ':command': command }),
+    }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Remove a run from the roster (stopped, completed); a newer run of the same id is left alone. */
+export async function deleteRosterEntry(tableName: string, shard: number, id: string, runId: string): Promise<void> {
+  try {
+    await dynamodb.send(new DeleteItemCommand({
+      TableName: tableName,
+      Key: key(rosterPk(shard), id),
+      ConditionExpression: 'runId = :runId',
+      ExpressionAttributeValues: marshall({ ':runId': runId }),
+    }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** Move a run's checkpoint (after skipped occurrences, or hourly); a newer run of the same id is left alone. */
+export async function writeCheckpoint(tableName: string, shard: number, id: string, runId: string, checkpoint: Checkpoint): Promise<void> {
+  try {
+    await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: key(rosterPk(shard), id),
+      UpdateExpression: 'SET checkpoint = :checkpoint',
+      ConditionExpression: 'runId = :runId',
+      ExpressionAttributeValues: marshall({ ':checkpoint': checkpoint, ':runId': runId }),
+    }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/**
+ * Write the pages of one second. A page carries the epoch of the plan that wrote it, and an older epoch never
+ * overwrites a newer one's page (a fenced planner may still be running). False when a newer epoch's page is there.
+ */
+export async function putSlotPage(
+  tableName: string, shard: number, second: number, page: number, entries: SlotEntry[], epoch: number,
+): Promise<boolean> {
+  try {
+    await dynamodb.send(new PutItemCommand({
+      TableName: tableName,
+      Item: marshall({
+        pk: slotPk(shard, second), sk: `p#${page}`, epoch, entries: JSON.stringify(entries), [TTL_ATTRIBUTE]: second + SLOT_TTL_SECONDS,
+      }),
+      ConditionExpression: 'attribute_not_exists(epoch) OR epoch <= :epoch',
+      ExpressionAttributeValues: marshall({ ':epoch': epoch }),
+    }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** A tick written by a Start into a second that was already planned. */
+export async function putLateEntry(tableName: string, shard: number, second: number, entry: SlotEntry): Promise<void> {
+  await dynamodb.send(new PutItemCommand({
+    TableName: tableName,
+    Item: marshall({
+      pk: slotPk(shard, second), sk: `x#${entry.id}#${entry.runId}`, entries: JSON.stringify([entry]), [TTL_ATTRIBUTE]: second + SLOT_TTL_SECONDS,
+    }),
+  }));
+}
+
+/** The due entries of one second: the pages of the newest plan that wrote it, and the late entries. */
+export async function querySlot(tableName: string, shard: number, second: number): Promise<SlotEntry[]> {
+  const items = await queryAll({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: marshall({ ':pk': slotPk(shard, second) }),
+  });
+  const pages = items.filter((item) => String(item.sk).startsWith('p#'));
+  const newest = Math.max(-1, ...pages.map((item) => Number(item.epoch ?? 0)));
+  const used = [...pages.filter((item) => Number(item.epoch ?? 0) === newest), ...items.filter((item) => String(item.sk).startsWith('x#'))];
+  return used.flatMap((item) => JSON.parse(String(item.entries)) as SlotEntry[]);
+}
+
+/** A Stop (or a replacing Start) processed at `processedAt`: no tick of that run scheduled at or after it goes out. */
+export async function putStopMarker(tableName: string, shard: number, marker: { id: string; runId: string; processedAt: Date }): Promise<void> {
+  const processedAt = marker.processedAt.toISOString();
+  await dynamodb.send(new PutItemCommand({
+    TableName: tableName,
+    Item: marshall({
+      pk: stopsPk(shard),
+      sk: `${processedAt}#${marker.id}#${marker.runId}`,
+      id: marker.id,
+      runId: marker.runId,
+      processedAt,
+      [TTL_ATTRIBUTE]: seconds(marker.processedAt) + STOP_MARKER_TTL_SECONDS,
+    }),
+  }));
+}
+
+/** Stop markers processed since `since` (older ones may linger until TTL deletes them, and are ignored). */
+export async function queryStopMarkers(
+  tableName: string, shard: number, since: Date,
+): Promise<Array<{ id: string; runId: string; processedAt: string }>> {
+  const items = await queryAll({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND sk >= :since',
+    ExpressionAttributeValues: marshall({ ':pk': stopsPk(shard), ':since': since.toISOString() }),
+  });
+  return items.map((item) => ({ id: item.id as string, runId: item.runId as string, processedAt: item.processedAt as string }));
+}
+
+/** The payloads (JSON) of the runs `keys` name, read from the schedules table; a key whose item has moved on is left out. */
+export async function getPayloads(scheduleTableName: string, keys: ReadonlyArray<{ id: string; runId: string }>): Promise<Map<string, string>> {
+  const wanted = new Map(keys.map((k) => [k.id, k.runId]));
+  const found = new Map<string, string>();
+  const ids = [...wanted.keys()];
+  // BatchGetItem reads at most 100 items per call.
+  // @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
+  for (let i = 0; i < ids.length; i += 100) {
+    let request: BatchGetItemCommandInput['RequestItems'] = {
+      [scheduleTableName]: { Keys: ids.slice(i, i + 100).map((id) => marshall({ id })), ProjectionExpression: 'id, runId, payloadJson', ConsistentRead: true },
+    };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 5) throw new Error(`BatchGetItem left keys unprocessed after ${attempt} attempts`);
+      const result: BatchGetItemCommandOutput = await dynamodb.send(new BatchGetItemCommand({ RequestItems: request }));
+      for (const item of result.Responses?.[scheduleTableName] ?? []) {
+        const { id, runId, payloadJson } = unmarshall(item) as { id: string; runId?: string; payloadJson?: string };
+        if (wanted.get(id) === runId && payloadJson !== undefined) found.set(id, payloadJson);
+      }
+      request = result.UnprocessedKeys;
+    }
+  }
+  return found;
+}

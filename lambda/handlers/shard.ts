@@ -1,0 +1,240 @@
+import {
+  DETAIL_TYPE,
+  MAX_SLEEP_SECONDS,
+  PLAN_LEAD_SECONDS,
+  PLANS_PER_EXECUTION,
+  SHARD_OP,
+  SHARD_ROUTE,
+  SHARD_STALE_SECONDS,
+  STOP_MARKER_TTL_SECONDS,
+  SupervisorState,
+  WindowState,
+} from '../../src/contract';
+import { startExecution } from '../aws/executions';
+import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
+import { recordCompletion, recordShardCheckpoint, recordShardFailure } from '../aws/schedule-table';
+import { emitAll, forEachLimited } from '../aws/scheduler-events';
+import {
+  deleteRosterEntry,
+  getPayloads,
+  getShardState,
+  markPlanning,
+  putSlotPage,
+  queryRoster,
+  querySlot,
+  queryStopMarkers,
+  recordNextEmit,
+  recordPlan,
+  writeCheckpoint,
+} from '../aws/shard-table';
+import { wakeShard } from '../aws/shard-wake';
+import { PlannedCompletion, pagesOf, parseSupervisorName, planWindow, SlotEntry, sleepUntilOf, supervisorName } from '../domain/shards';
+
+/** The supervisor's Plan step. */
+export interface PlanEvent {
+  readonly op: typeof SHARD_OP.PLAN;
+  readonly state: SupervisorState;
+  /** `$$.StateMachine.Id`: the supervisor, for the hand-over. */
+  readonly supervisorArn: string;
+}
+
+/** The window's Emit step. */
+export interface EmitEvent {
+  readonly op: typeof SHARD_OP.EMIT;
+  readonly window: WindowState;
+}
+
+/** The keeper rule (every minute) and the supervisor's failed-status rule. */
+export interface KeepEvent {
+  readonly op: typeof SHARD_OP.KEEP;
+  readonly supervisorArn: string;
+  /** Set by the status-change rule: the supervisor execution that failed or timed out. */
+  readonly failedExecutionArn?: string;
+}
+
+export type ShardEvent = PlanEvent | EmitEvent | KeepEvent;
+
+/** Writes (slot pages, checkpoints, completions) in flight at once from one invocation. */
+const WRITE_CONCURRENCY = 16;
+
+/**
+ * The sharded engine's one function: `plan` (supervisor), `emit` (window), `keep` (keeper rule). Every step is
+ * fenced by the shard's epoch, so a supervisor or window of an older epoch stops at its next step.
+ */
+export const handler = async (event: ShardEvent): Promise<SupervisorState | WindowState | { woken: number[] }> => {
+  const config = handlerConfig();
+  const shards = shardConfig();
+  if (!shards) throw new Error('The shard function runs on the sharded engine only; SCHEDULER_ENGINE is not SHARDED');
+  switch (event.op) {
+    case SHARD_OP.PLAN: return plan(config, shards, event, new Date());
+    case SHARD_OP.EMIT: return emitSecond(config, shards, event.window, new Date());
+    case SHARD_OP.KEEP: return keep(shards, event, new Date());
+    default: throw new Error(`Unknown op: ${JSON.stringify((event as { op?: unknown }).op)}`);
+  }
+};
+
+const iso = (second: number) => new Date(second * 1000).toISOString();
+
+/**
+ * Plan the shard's next window: the roster's occurrences in `[max(watermark + 1, now - 10 s), + 240 s]` written to
+ * slot pages, one per active second; then run a window over them, or sleep until a minute before the next
+ * occurrence (at most an hour), or hand over to the next generation before the history quota.
+ */
+async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent, now: Date): Promise<SupervisorState> {
+  const { shard, epoch, generation, plans } = event.state;
+  const base: SupervisorState = { shard, epoch, generation, plans: plans + 1 };
+  const fenced = (why: string): SupervisorState => {
+    log('INFO', `Supervisor ends: ${why}`, { shard, epoch, generation });
+    return { ...base, route: SHARD_ROUTE.FENCED };
+  };
+  const table = shards.shardTableName;
+  const state = await getShardState(table, shard);
+  if (!state || state.epoch !== epoch) return fenced('a newer epoch owns the shard');
+  if (plans >= PLANS_PER_EXECUTION) {
+    const next: SupervisorState = { shard, epoch, generation: generation + 1, plans: 0 };
+    await startExecution(event.supervisorArn, supervisorName(shard, epoch, generation + 1), next);
+    log('INFO', 'Handed over to the next generation', { shard, epoch, generation: generation + 1 });
+    return { ...base, route: SHARD_ROUTE.HANDOVER };
+  }
+  if (!(await markPlanning(table, shard, epoch, now))) return fenced('a newer epoch owns the shard');
+
+  const roster = await queryRoster(table, shard);
+  const window = planWindow(roster, state.watermark, now);
+  await forEachLimited(window.checkpoints, WRITE_CONCURRENCY, async ({ id, runId, checkpoint }) => {
+    await writeCheckpoint(table, shard, id, runId, checkpoint);
+    await recordShardCheckpoint(config.tableName, { id, runId, ...checkpoint, now });
+  });
+  await forEachLimited(window.completed, WRITE_CONCURRENCY, (done) => complete(config, shards, shard, done, now));
+  await forEachLimited(window.failed, WRITE_CONCURRENCY, (poisoned) => fail(config, shards, shard, poisoned, now));
+
+  const writes = [...window.slots.entries()].flatMap(([second, entries]) => pagesOf(entries).map((page, index) => ({ second, page, index })));
+  let superseded = false;
+  await forEachLimited(writes, WRITE_CONCURRENCY, async ({ second, page, index }) => {
+    if (!(await putSlotPage(table, shard, second, index, page, epoch))) superseded = true;
+  });
+  if (superseded) return fenced('a newer epoch planned the same seconds');
+
+  const seconds = [...window.slots.keys()];
+  const sleepUntil = seconds.length > 0 ? seconds[seconds.length - 1] : sleepUntilOf(window.nextAfterMs, now, PLAN_LEAD_SECONDS, MAX_SLEEP_SECONDS);
+  const planned = { plannedThrough: window.through, sleepUntil, nextEmit: seconds[0], now };
+  if (!(await recordPlan(table, shard, epoch, planned))) return fenced('a newer epoch owns the shard');
+  log('INFO', 'Planned', { shard, epoch, from: window.from, through: window.through, activeSeconds: seconds.length, schedules: roster.length });
+  if (seconds.length > 0) {
+    return { ...base, route: SHARD_ROUTE.WINDOW, window: { shard, epoch, seconds, at: iso(seconds[0]), more: true } };
+  }
+  return { ...base, route: SHARD_ROUTE.SLEEP, sleepUntil: iso(sleepUntil) };
+}
+
+/**
+ * Emit every tick due in the window's next second, then advance the watermark to it. A failure throws before the
+ * watermark moves, so the second is emitted again (ticks are delivered at least once; `runId` + `sequence` name a tick).
+ */
+async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: WindowState, now: Date): Promise<WindowState> {
+  const { shard, epoch } = window;
+  const [second, ...rest] = window.seconds;
+  const ended: WindowState = { shard, epoch, seconds: [], at: window.at, more: false };
+  const table = shards.shardTableName;
+  const state = await getShardState(table, shard);
+  if (!state || state.epoch !== epoch || second === undefined) return ended;
+  if (second <= state.watermark) {
+    // A retried step: this second went out. Go on with the seconds the first attempt would have chosen.
+    return windowAfter(window, second, [...rest, ...(state.extras ?? [])]);
+  }
+  const [entries, markers] = await Promise.all([
+    querySlot(table, shard, second),
+    queryStopMarkers(table, shard, new Date(now.getTime() - STOP_MARKER_TTL_SECONDS * 1000)),
+  ]);
+  const stopped = (e: SlotEntry) => markers.some((m) => m.id === e.id && m.runId === e.runId && m.processedAt <= e.scheduledAt);
+  const seen = new Set<string>();
+  const due = entries.filter((e) => {
+    const key = `${e.id}\n${e.runId}\n${e.sequence}`;
+    if (seen.has(key) || stopped(e)) return false;
+    seen.add(key);
+    return true;
+  });
+  const payloads = await getPayloads(config.tableName, due.filter((e) => e.payloadInItem));
+  const ticks = due.filter((e) => !e.payloadInItem || payloads.has(e.id));
+  await emitAll(config, ticks.map((e) => ({ detailType: DETAIL_TYPE.TICK, detail: tickDetail(e, payloads.get(e.id)) })));
+  await forEachLimited(ticks.filter((e) => e.last), WRITE_CONCURRENCY, (e) => complete(config, shards, shard, {
+    id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end',
+  }, now));
+  log('INFO', 'Emitted a second', { shard, epoch, second, ticks: ticks.length, lateMs: now.getTime() - second * 1000 });
+  // The watermark moves, then the next second is chosen from the window's seconds and the late seconds Starts added.
+  const next = await recordNextEmit(table, shard, epoch, second, rest, now);
+  if (next === 'fenced') return ended;
+  return next === undefined ? ended : windowAfter(window, second, [...rest, next]);
+}
+
+/** The window after `second`: the later of `seconds`, ascending and unique, the first as the next Wait's timestamp. */
+function windowAfter(window: WindowState, second: number, seconds: number[]): WindowState {
+  const later = [...new Set(seconds)].filter((s) => s > second).sort((a, b) => a - b);
+  return later.length > 0
+    ? { shard: window.shard, epoch: window.epoch, seconds: later, at: iso(later[0]), more: true }
+    : { shard: window.shard, epoch: window.epoch, seconds: [], at: window.at, more: false };
+}
+
+/** The `Schedule Tick` detail: the same fields, in the same order, as the per-schedule engine's. */
+function tickDetail(entry: SlotEntry, payloadJson?: string): Record<string, unknown> {
+  const json = entry.payloadJson ?? payloadJson;
+  return {
+    id: entry.id,
+    runId: entry.runId,
+    ...(json !== undefined ? { payload: JSON.parse(json) } : {}),
+    sequence: entry.sequence,
+    scheduledAt: entry.scheduledAt,
+    ...(entry.remaining !== undefined ? { remaining: entry.remaining } : {}),
+    last: entry.last,
+  };
+}
+
+/** A run is over: mark its item COMPLETED (if it is still this run, running), announce it, and drop its roster entry. */
+async function complete(config: HandlerConfig, shards: ShardConfig, shard: number, done: PlannedCompletion, now: Date): Promise<void> {
+  const owned = await recordCompletion(config.tableName, { ...done, now, retentionSeconds: config.retentionSeconds });
+  if (owned && config.startedAndCompletedEvents) {
+    await emitAll(config, [{ detailType: DETAIL_TYPE.COMPLETED, detail: { ...done } }]);
+  }
+  await deleteRosterEntry(shards.shardTableName, shard, done.id, done.runId);
+}
+
+/** The `error` of `Schedule Failed` for a run whose roster entry could not be planned. */
+export const POISONED_ERROR = 'ShardPlanFailed';
+
+/**
+ * A poisoned run (its entry cannot be planned): mark it FAILED (if it is still this run, running), report it with
+ * `Schedule Failed`, and drop its roster entry, so it fails alone and its shard goes on.
+ */
+async function fail(
+  config: HandlerConfig, shards: ShardConfig, shard: number, poisoned: { id: string; runId: string; error: string }, now: Date,
+): Promise<void> {
+  const { id, runId } = poisoned;
+  log('ERROR', 'A schedule could not be planned; it is marked FAILED', { shard, ...poisoned });
+  const owned = await recordShardFailure(config.tableName, { id, runId, reason: POISONED_ERROR, now, retentionSeconds: config.retentionSeconds });
+  if (owned) {
+    // The detail has the fields of the per-schedule engine's Schedule Failed: `error`, and `failure` with Error and Cause.
+    const detail = { id, runId, error: POISONED_ERROR, failure: { Error: POISONED_ERROR, Cause: poisoned.error } };
+    await emitAll(config, [{ detailType: DETAIL_TYPE.FAILED, detail }]);
+  }
+  await deleteRosterEntry(shards.shardTableName, shard, poisoned.id, poisoned.runId);
+}
+
+/**
+ * Wake every shard whose state is missing, whose supervisor failed (the status-change rule names it), or that has
+ * not been heard from for 90 s while it should be active (its heartbeat and its planned wake both older).
+ */
+async function keep(shards: ShardConfig, event: KeepEvent, now: Date): Promise<{ woken: number[] }> {
+  const nowSec = Math.floor(now.getTime() / 1000);
+  const failed = event.failedExecutionArn ? parseSupervisorName(event.failedExecutionArn) : undefined;
+  const woken: number[] = [];
+  const all = Array.from({ length: shards.shards }, (_, n) => n);
+  await forEachLimited(all, 8, async (shard) => {
+    const state = await getShardState(shards.shardTableName, shard);
+    let reason: string | undefined;
+    if (!state) reason = 'no state';
+    else if (failed && failed.shard === shard && failed.epoch === state.epoch) reason = 'its supervisor failed';
+    else if (nowSec - Math.max(state.heartbeatAt, state.sleepUntil) > SHARD_STALE_SECONDS) reason = 'silent';
+    if (!reason) return;
+    await wakeShard({ shardTableName: shards.shardTableName, supervisorArn: event.supervisorArn, shard, now, known: { state }, reason });
+    woken.push(shard);
+  });
+  return { woken: woken.sort((a, b) => a - b) };
+}

@@ -1,0 +1,217 @@
+/**
+ * Start and Stop on the sharded engine: the same validation and fencing as the per-schedule engine, then the run
+ * joins (or leaves) its shard: a roster entry, a late slot entry, a wake, stop markers.
+ */
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { commandEvent, conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
+import { shardOf } from '../../../lambda/domain/shards';
+import { handler as start } from '../../../lambda/handlers/start';
+import { handler as stop } from '../../../lambda/handlers/stop';
+import { ENV } from '../../../src/contract';
+
+const { dynamo, sfn, bus } = mockAwsClients();
+useHandlerEnv();
+const SUPERVISOR = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Supervisor';
+beforeEach(() => {
+  Object.assign(process.env, { [ENV.ENGINE]: 'SHARDED', [ENV.SHARDS]: '4', [ENV.SHARD_TABLE_NAME]: 'shards', [ENV.SUPERVISOR_ARN]: SUPERVISOR });
+  delete process.env[ENV.STATE_MACHINE_ARN];
+});
+
+const NOW = new Date('2026-11-22T10:00:00.000Z');
+const NOW_S = NOW.getTime() / 1000;
+useFakeClock(NOW);
+const iso = (seconds: number) => new Date((NOW_S + seconds) * 1000).toISOString();
+const SHARD = shardOf('a', 4);
+
+beforeEach(() => {
+  dynamo.on(PutItemCommand).resolves({});
+  dynamo.on(UpdateItemCommand).resolves({});
+  dynamo.on(DeleteItemCommand).resolves({});
+  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: NOW });
+});
+
+const shardStateIs = (state: Record<string, unknown> | undefined) =>
+  dynamo.on(GetItemCommand, { TableName: 'shards' }).resolves({ Item: state ? marshall({ pk: `shard#${SHARD}`, sk: 'state', ...state }) : undefined });
+const calls = (Command: any, table: string) => dynamo.commandCalls(Command)
+  .map((c: any) => c.args[0].input)
+  .filter((i: any) => i.TableName === table);
+const items = (table: string) => calls(PutItemCommand, table).map((i: any) => unmarshall(i.Item));
+const putDetails = (detailType: string) => bus.commandCalls(PutEventsCommand)
+  .flatMap((call) => call.args[0].input.Entries ?? [])
+  .filter((entry) => entry.DetailType === detailType)
+  .map((entry) => JSON.parse(entry.Detail!));
+const SLEEPING = { epoch: 7, watermark: NOW_S - 100, plannedThrough: NOW_S + 140, sleepUntil: NOW_S + 600, heartbeatAt: NOW_S - 100 };
+
+describe('Start on the sharded engine', () => {
+  test('claims the run (fenced by event time) with its shard and no execution, so a Stop can count its ticks', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', every: '30m' }, { id: 'e1' }));
+    const [claim] = items('schedules');
+    expect(calls(PutItemCommand, 'schedules')[0].ConditionExpression).toBe('attribute_not_exists(id) OR lastCommand < :command');
+    expect(claim).toMatchObject({ id: 'a', status: 'RUNNING', shard: SHARD, ticks: 0, batchAfter: NOW.toISOString(), nextAt: iso(1800) });
+    expect(claim.executionArn).toBeUndefined();
+    expect(claim.batchSize).toBeGreaterThanOrEqual(1_000_000);
+  });
+
+  test('joins its shard\'s roster with a checkpoint at the accept time and the payload inline', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', every: '30m', payload: { to: 'x' } }, { id: 'e1' }));
+    const roster = items('shards').find((i) => i.pk === `roster#${SHARD}`)!;
+    expect(roster).toMatchObject({ sk: 'a', checkpoint: { sequence: 0, after: NOW.toISOString() }, payloadJson: '{"to":"x"}' });
+    expect(roster.spec).toMatchObject({ kind: 'every', everyMs: 1_800_000 });
+    expect(calls(PutItemCommand, 'shards')[0].ConditionExpression).toBe('attribute_not_exists(sk) OR command <= :command');
+  });
+
+  test('a payload over 512 bytes stays in the item: the roster entry only says so', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', every: '30m', payload: 'y'.repeat(600) }));
+    const roster = items('shards').find((i) => i.pk === `roster#${SHARD}`)!;
+    expect(roster).toMatchObject({ payloadInItem: true });
+    expect(roster.payloadJson).toBeUndefined();
+  });
+
+  test('a shard sleeping past the first tick is woken: a new epoch, and its supervisor', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '5m' }));
+    const bump = calls(UpdateItemCommand, 'shards')[0];
+    expect(bump.ConditionExpression).toBe('epoch = :seen');
+    expect(unmarshall(bump.ExpressionAttributeValues)).toMatchObject({ ':epoch': 8, ':seen': 7 });
+    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toMatchObject({ stateMachineArn: SUPERVISOR, name: `sh${SHARD}-e8-g0` });
+  });
+
+  test('a first tick after the shard\'s next plan wakes nothing: that plan will see the roster entry', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '2h' }));
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('a shard with no state yet, or planning right now, is woken', async () => {
+    shardStateIs(undefined);
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '2h' }));
+    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name).toBe(`sh${SHARD}-e1-g0`);
+    sfn.resetHistory();
+    shardStateIs({ ...SLEEPING, planningSince: NOW_S - 2 });
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '2h' }));
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  test('a first tick in a second already planned also gets a late slot entry', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+    const late = items('shards').find((i) => String(i.pk).startsWith('slot#'))!;
+    expect(late.pk).toBe(`slot#${SHARD}#${NOW_S + 90}`);
+    expect(late.sk).toMatch(/^x#a#/);
+    expect(JSON.parse(late.entries)).toEqual([{ id: 'a', runId: expect.any(String), sequence: 1, scheduledAt: iso(90), last: true, reason: 'once' }]);
+  });
+
+  describe('while a window runs (nextEmit set)', () => {
+    const WINDOW = { ...SLEEPING, plannedThrough: NOW_S + 240, sleepUntil: NOW_S + 200, nextEmit: NOW_S + 20 };
+    const windowAfterAdd = (nextEmit: number | undefined) => dynamo.on(UpdateItemCommand, { TableName: 'shards', UpdateExpression: 'ADD extras :second' })
+      .resolves({ Attributes: marshall({ ...WINDOW, nextEmit, extras: new Set([NOW_S + 90]) }, { removeUndefinedValues: true }) });
+
+    test('a first tick after the window\'s next second is added to extras for the window to visit: no wake', async () => {
+      shardStateIs(WINDOW);
+      windowAfterAdd(NOW_S + 20);
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+      const add = calls(UpdateItemCommand, 'shards').find((u: any) => u.UpdateExpression === 'ADD extras :second');
+      expect(add.ConditionExpression).toBe('epoch = :epoch AND attribute_exists(nextEmit)');
+      expect(unmarshall(add.ExpressionAttributeValues)).toEqual({ ':second': new Set([NOW_S + 90]), ':epoch': 7 });
+      expect(items('shards').some((i) => i.pk === `slot#${SHARD}#${NOW_S + 90}`)).toBe(true);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    test('a first tick at or before the window\'s next second (it may be emitting it now) wakes the shard', async () => {
+      shardStateIs(WINDOW);
+      windowAfterAdd(NOW_S + 95);
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+
+    test('a run with several ticks before the planned second gets a late entry for each, and the window visits them all', async () => {
+      shardStateIs(WINDOW);
+      windowAfterAdd(NOW_S + 20);
+      await start(commandEvent('Schedule Start', { id: 'a', every: '60s' }));
+      const late = items('shards').filter((i) => String(i.pk).startsWith('slot#'));
+      expect(late.map((i) => [i.pk, JSON.parse(i.entries)[0].sequence])).toEqual([60, 120, 180, 240].map((s, n) => [`slot#${SHARD}#${NOW_S + s}`, n + 1]));
+      const add = calls(UpdateItemCommand, 'shards').find((u: any) => u.UpdateExpression === 'ADD extras :second');
+      expect(unmarshall(add.ExpressionAttributeValues)[':second']).toEqual(new Set([60, 120, 180, 240].map((s) => NOW_S + s)));
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    test('a window that ended meanwhile (the add finds no nextEmit) wakes the shard', async () => {
+      shardStateIs(WINDOW);
+      dynamo.on(UpdateItemCommand, { TableName: 'shards', UpdateExpression: 'ADD extras :second' }).rejects(conditionFailed());
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+  });
+
+  test('replacing a running run writes a stop marker for the old run, and Started names it', async () => {
+    shardStateIs(SLEEPING);
+    dynamo.on(PutItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall({ id: 'a', status: 'RUNNING', runId: 'old', shard: SHARD, lastCommand: 'x' }) });
+    await start(commandEvent('Schedule Start', { id: 'a', every: '30m' }));
+    const marker = items('shards').find((i) => i.pk === `stops#${SHARD}`)!;
+    expect(marker).toMatchObject({ sk: `${NOW.toISOString()}#a#old`, id: 'a', runId: 'old', processedAt: NOW.toISOString(), expiresAt: NOW_S + 900 });
+    expect(putDetails('Schedule Started')[0]).toMatchObject({ id: 'a', replacedRunId: 'old' });
+  });
+
+  test('emits Schedule Started with the same detail as the per-schedule engine, unless turned off', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', cron: '0 * * * *', limit: 3 }));
+    expect(putDetails('Schedule Started')).toEqual([{
+      id: 'a', runId: expect.any(String), kind: 'cron', expression: '0 * * * *', timezone: 'UTC', nextAt: iso(3600), limit: 3,
+    }]);
+    bus.resetHistory();
+    process.env[ENV.STARTED_AND_COMPLETED] = 'false';
+    await start(commandEvent('Schedule Start', { id: 'a', cron: '0 * * * *' }));
+    expect(putDetails('Schedule Started')).toEqual([]);
+  });
+
+  test('an older Start than the last command changes nothing on the shard', async () => {
+    dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed({ id: 'a', status: 'RUNNING', runId: 'new', lastCommand: '2099-01-01T00:00:00.000Z#z' }));
+    await start(commandEvent('Schedule Start', { id: 'a', every: '30m' }));
+    expect(calls(PutItemCommand, 'shards')).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  test('invalid input is rejected exactly as on the per-schedule engine, and nothing is written', async () => {
+    await start(commandEvent('Schedule Start', { id: 'a', every: '5M' }));
+    expect(putDetails('Schedule Rejected')[0].errors.map((e: any) => e.field)).toEqual(['every']);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+});
+
+describe('Stop on the sharded engine', () => {
+  const running = {
+    id: 'a',
+    status: 'RUNNING',
+    runId: 'r1',
+    shard: SHARD,
+    lastCommand: '2026-11-22T09:00:00.000Z#start',
+    ticks: 0,
+    batchAfter: '2026-11-22T09:00:00.000Z',
+    batchSize: 1_000_000_000,
+    spec: { kind: 'every', expression: '10m', everyMs: 600_000, anchor: '2026-11-22T09:10:00.000Z', timezone: 'UTC' },
+  };
+
+  test('marks the run stopped, fences its ticks out with a stop marker, leaves the roster, and reports the ticks due by now', async () => {
+    dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall(running) });
+    await stop(commandEvent('Schedule Stop', { id: 'a' }));
+    expect(items('shards')).toEqual([expect.objectContaining({ pk: `stops#${SHARD}`, sk: `${NOW.toISOString()}#a#r1`, processedAt: NOW.toISOString() })]);
+    expect(calls(DeleteItemCommand, 'shards')[0]).toMatchObject({ Key: marshall({ pk: `roster#${SHARD}`, sk: 'a' }), ConditionExpression: 'runId = :runId' });
+    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    // 09:10, 09:20, ..., 10:00
+    expect(putDetails('Schedule Stopped')).toEqual([{ id: 'a', runId: 'r1', ticks: 6 }]);
+  });
+
+  test('a redelivered Stop writes the same marker again and does not report twice', async () => {
+    const stopped = { ...running, status: 'STOPPED', reason: 'stopped', finishedAt: iso(-5), lastCommand: '2026-11-22T10:00:00.000Z#stop-1', stopReported: true };
+    dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).rejects(conditionFailed(stopped));
+    await stop(commandEvent('Schedule Stop', { id: 'a' }, { id: 'stop-1', time: '2026-11-22T10:00:00Z' }));
+    expect(items('shards')[0]).toMatchObject({ sk: `${iso(-5)}#a#r1` });
+    expect(putDetails('Schedule Stopped')).toEqual([]);
+  });
+});

@@ -1,0 +1,330 @@
+import {
+  BatchGetItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
+import { parseStartDetail } from '../../../lambda/domain/schedule-spec';
+import { SlotEntry } from '../../../lambda/domain/shards';
+import { handler } from '../../../lambda/handlers/shard';
+import { ENV, PLANS_PER_EXECUTION } from '../../../src/contract';
+
+const { dynamo, sfn, bus } = mockAwsClients();
+useHandlerEnv();
+beforeEach(() => Object.assign(process.env, { [ENV.ENGINE]: 'SHARDED', [ENV.SHARDS]: '2', [ENV.SHARD_TABLE_NAME]: 'shards' }));
+
+const NOW = new Date('2026-11-22T10:00:00.000Z');
+const NOW_S = NOW.getTime() / 1000;
+useFakeClock(NOW);
+const iso = (seconds: number) => new Date((NOW_S + seconds) * 1000).toISOString();
+const SUPERVISOR = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Supervisor';
+
+beforeEach(() => {
+  dynamo.on(PutItemCommand).resolves({});
+  dynamo.on(UpdateItemCommand).resolves({});
+  dynamo.on(DeleteItemCommand).resolves({});
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: NOW });
+});
+
+/** The shard's state item, as read, and as an update returning it (ALL_NEW) sees it. */
+function shardStateIs(state: Record<string, unknown> | undefined) {
+  const item = state ? marshall({ pk: 'shard#0', sk: 'state', ...state }) : undefined;
+  dynamo.on(GetItemCommand, { TableName: 'shards' }).resolves({ Item: item });
+  dynamo.on(UpdateItemCommand, { TableName: 'shards' }).resolves({ Attributes: item });
+}
+function partitionHas(pk: string, items: Record<string, unknown>[]) {
+  dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: pk } } }).resolves({ Items: items.map((item) => marshall({ pk, ...item }, { removeUndefinedValues: true })) });
+}
+const spec = (detail: Record<string, unknown>, acceptedAt = NOW) => {
+  const parsed = parseStartDetail({ id: 'x', ...detail }, acceptedAt);
+  if (!parsed.ok) throw new Error('bad');
+  return parsed.spec;
+};
+const writes = (Command: any, table = 'shards') => dynamo.commandCalls(Command).map((c: any) => c.args[0].input).filter((i: any) => i.TableName === table);
+const entriesPut = () => bus.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+const details = (detailType: string) => entriesPut().filter((e) => e.DetailType === detailType).map((e) => JSON.parse(e.Detail!));
+const STATE = { epoch: 3, watermark: NOW_S, plannedThrough: NOW_S, sleepUntil: NOW_S, heartbeatAt: NOW_S };
+const planEvent = (plans = 0) => ({ op: 'plan' as const, state: { shard: 0, epoch: 3, generation: 0, plans }, supervisorArn: SUPERVISOR });
+
+describe('plan', () => {
+  test('a supervisor of an older epoch is fenced: it ends and writes nothing', async () => {
+    shardStateIs({ ...STATE, epoch: 4 });
+    expect(await handler(planEvent())).toMatchObject({ route: 'fenced', epoch: 3 });
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(0);
+  });
+
+  test('writes a slot page per active second, records the plan, and runs a window over those seconds', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }]);
+    const result = await handler(planEvent());
+
+    expect(result).toEqual({
+      shard: 0,
+      epoch: 3,
+      generation: 0,
+      plans: 1,
+      route: 'window',
+      window: { shard: 0, epoch: 3, seconds: [NOW_S + 60, NOW_S + 120, NOW_S + 180, NOW_S + 240], at: iso(60), more: true },
+    });
+    const pages = writes(PutItemCommand).map((i: any) => unmarshall(i.Item));
+    expect(pages.map((p) => [p.pk, p.sk, p.epoch])).toEqual([60, 120, 180, 240].map((s) => [`slot#0#${NOW_S + s}`, 'p#0', 3]));
+    expect(JSON.parse(pages[0].entries)).toEqual([{ id: 'a', runId: 'r1', sequence: 1, scheduledAt: iso(60), last: false }]);
+    expect(pages[0].expiresAt).toBe(NOW_S + 60 + 86_400);
+    // Planning is announced first (fenced), then the result.
+    const updates = writes(UpdateItemCommand);
+    expect(updates.map((u: any) => u.ConditionExpression)).toEqual(['epoch = :epoch', 'epoch = :epoch']);
+    expect(unmarshall(updates[1].ExpressionAttributeValues)).toMatchObject({ ':through': NOW_S + 241, ':sleep': NOW_S + 240, ':epoch': 3 });
+  });
+
+  test('with nothing due in the window, sleeps until a minute before the next occurrence', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '1h' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }]);
+    expect(await handler(planEvent())).toMatchObject({ route: 'sleep', sleepUntil: iso(3540) });
+    expect(writes(PutItemCommand)).toHaveLength(0);
+  });
+
+  test('an empty shard sleeps an hour', async () => {
+    shardStateIs(STATE);
+    expect(await handler(planEvent())).toMatchObject({ route: 'sleep', sleepUntil: iso(3600) });
+  });
+
+  test('after its plans quota, starts the next generation and hands over', async () => {
+    shardStateIs(STATE);
+    expect(await handler(planEvent(PLANS_PER_EXECUTION))).toMatchObject({ route: 'handover' });
+    const [start] = sfn.commandCalls(StartExecutionCommand);
+    expect(start.args[0].input).toMatchObject({ stateMachineArn: SUPERVISOR, name: 'sh0-e3-g1' });
+    expect(JSON.parse(start.args[0].input.input!)).toEqual({ shard: 0, epoch: 3, generation: 1, plans: 0 });
+  });
+
+  test('skipped occurrences move the checkpoint, in the roster and on the item, so they use no sequence number', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 300 });
+    // Started 11 minutes ago: ticks at -600, -540, ... s; emitted through -300 s (6 ticks), then the shard stalled.
+    const started = new Date((NOW_S - 660) * 1000);
+    partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }, started), checkpoint: { sequence: 0, after: started.toISOString() } }]);
+    await handler(planEvent());
+    const checkpoint = writes(UpdateItemCommand).find((u: any) => u.UpdateExpression === 'SET checkpoint = :checkpoint');
+    expect(unmarshall(checkpoint.ExpressionAttributeValues)[':checkpoint']).toEqual({ sequence: 6, after: iso(-11) });
+    const item = writes(UpdateItemCommand, 'schedules')[0];
+    expect(unmarshall(item.ExpressionAttributeValues)).toMatchObject({ ':ticks': 6, ':after': iso(-11), ':runId': 'r1' });
+  });
+
+  test('a newer epoch\'s page is never overwritten: the older planner is fenced', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }]);
+    dynamo.on(PutItemCommand).rejects(conditionFailed());
+    expect(await handler(planEvent())).toMatchObject({ route: 'fenced' });
+  });
+});
+
+describe('emit', () => {
+  const window = (seconds: number[]) => ({ op: 'emit' as const, window: { shard: 0, epoch: 3, seconds: seconds.map((s) => NOW_S + s), at: iso(seconds[0]), more: true } });
+  const tick = (id: string, extra: Partial<SlotEntry> = {}): SlotEntry => ({ id, runId: `run-${id}`, sequence: 1, scheduledAt: iso(0), last: false, ...extra });
+  const slotHas = (second: number, entries: SlotEntry[], epoch = 3) => partitionHas(`slot#0#${NOW_S + second}`, [{ sk: 'p#0', epoch, entries: JSON.stringify(entries) }]);
+
+  test('emits every tick of the second, 10 entries per PutEvents call, then advances the watermark and moves to the next second', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, Array.from({ length: 25 }, (_, i) => tick(`s${String(i).padStart(2, '0')}`, { payloadJson: '{"n":1}' })));
+    const result = await handler(window([0, 30]));
+
+    expect(bus.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!.length)).toEqual([10, 10, 5]);
+    expect(details('Schedule Tick')[0]).toEqual({ id: 's00', runId: 'run-s00', payload: { n: 1 }, sequence: 1, scheduledAt: iso(0), last: false });
+    expect(entriesPut()[0]).toMatchObject({ EventBusName: 'app-bus', Source: 'com.test' });
+    const watermark = writes(UpdateItemCommand).find((u: any) => u.UpdateExpression.startsWith('SET watermark'));
+    expect(unmarshall(watermark.ExpressionAttributeValues)).toMatchObject({ ':second': NOW_S, ':epoch': 3 });
+    expect(result).toEqual({ shard: 0, epoch: 3, seconds: [NOW_S + 30], at: iso(30), more: true });
+  });
+
+  test('the last second of a window ends it', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a')]);
+    expect(await handler(window([0]))).toMatchObject({ seconds: [], more: false });
+  });
+
+  test('drops ticks of a run stopped at or before their scheduledAt, and duplicates; keeps earlier ticks of a stopped run', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a'), tick('a'), tick('b'), tick('c')]);
+    partitionHas('stops#0', [
+      { sk: `${iso(-5)}#b#run-b`, id: 'b', runId: 'run-b', processedAt: iso(-5) },
+      { sk: `${iso(0)}#c#old`, id: 'c', runId: 'old', processedAt: iso(0) },
+      { sk: `${iso(1)}#c#run-c`, id: 'c', runId: 'run-c', processedAt: new Date((NOW_S + 0.5) * 1000).toISOString() },
+    ]);
+    await handler(window([0]));
+    expect(details('Schedule Tick').map((d) => d.id)).toEqual(['a', 'c']);
+  });
+
+  test('uses only the newest plan\'s pages of a second, and late entries', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    partitionHas(`slot#0#${NOW_S}`, [
+      { sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('new')]) },
+      { sk: 'p#1', epoch: 2, entries: JSON.stringify([tick('stale')]) },
+      { sk: 'x#late#run-late', entries: JSON.stringify([tick('late')]) },
+    ]);
+    await handler(window([0]));
+    expect(details('Schedule Tick').map((d) => d.id).sort()).toEqual(['late', 'new']);
+  });
+
+  test('reads payloads too large to travel inline from the schedules table, and drops a tick whose item moved on', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('big', { payloadInItem: true }), tick('gone', { payloadInItem: true })]);
+    dynamo.on(BatchGetItemCommand).resolves({
+      Responses: {
+        schedules: [
+          marshall({ id: 'big', runId: 'run-big', payloadJson: JSON.stringify({ blob: 'y'.repeat(600) }) }),
+          marshall({ id: 'gone', runId: 'another-run', payloadJson: '1' }),
+        ],
+      },
+    });
+    await handler(window([0]));
+    expect(details('Schedule Tick')).toEqual([{ id: 'big', runId: 'run-big', payload: { blob: 'y'.repeat(600) }, sequence: 1, scheduledAt: iso(0), last: false }]);
+  });
+
+  test('a last tick completes its run: the item (if still this run) is COMPLETED, Schedule Completed follows the tick, the roster entry goes', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a', { sequence: 3, remaining: 0, last: true, reason: 'limit' })]);
+    await handler(window([0]));
+    const completion = writes(UpdateItemCommand, 'schedules')[0];
+    expect(completion.ConditionExpression).toBe('runId = :runId AND #status = :running');
+    expect(unmarshall(completion.ExpressionAttributeValues)).toMatchObject({ ':completed': 'COMPLETED', ':ticks': 3, ':reason': 'limit', ':runId': 'run-a' });
+    expect(entriesPut().map((e) => e.DetailType)).toEqual(['Schedule Tick', 'Schedule Completed']);
+    expect(details('Schedule Completed')).toEqual([{ id: 'a', runId: 'run-a', ticks: 3, reason: 'limit' }]);
+    expect(writes(DeleteItemCommand)[0]).toMatchObject({ Key: marshall({ pk: 'roster#0', sk: 'a' }), ConditionExpression: 'runId = :runId' });
+  });
+
+  test('with Started and Completed turned off, a last tick completes its run silently', async () => {
+    process.env[ENV.STARTED_AND_COMPLETED] = 'false';
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a', { last: true, reason: 'once' })]);
+    await handler(window([0]));
+    expect(entriesPut().map((e) => e.DetailType)).toEqual(['Schedule Tick']);
+    expect(writes(UpdateItemCommand, 'schedules')).toHaveLength(1);
+  });
+
+  test('a window of an older epoch emits nothing and ends', async () => {
+    shardStateIs({ ...STATE, epoch: 4 });
+    slotHas(0, [tick('a')]);
+    expect(await handler(window([0, 30]))).toMatchObject({ more: false, seconds: [] });
+    expect(bus.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  test('a second already emitted (a retried step) is not emitted again', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S });
+    slotHas(0, [tick('a')]);
+    expect(await handler(window([0, 30]))).toMatchObject({ seconds: [NOW_S + 30], more: true });
+    expect(bus.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  test('resends only the failed entries; if they keep failing it throws and the watermark stays (at least once)', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a'), tick('b')]);
+    bus.on(PutEventsCommand).callsFake((input) => {
+      const entries = input.Entries.map((e: any) => (JSON.parse(e.Detail).id === 'b' ? { ErrorCode: 'ThrottlingException' } : { EventId: '1' }));
+      return { FailedEntryCount: entries.filter((e: any) => e.ErrorCode).length, Entries: entries };
+    });
+    const run = handler(window([0]));
+    const outcome = expect(run).rejects.toThrow('PutEvents still failed for 1 of 2 entries');
+    await jest.runAllTimersAsync();
+    await outcome;
+    const sent = bus.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!.map((e) => JSON.parse(e.Detail!).id));
+    expect(sent).toEqual([['a', 'b'], ['b'], ['b'], ['b']]);
+    expect(writes(UpdateItemCommand).filter((u: any) => u.UpdateExpression.startsWith('SET watermark'))).toHaveLength(0);
+  });
+});
+
+describe('keep', () => {
+  const keep = (extra = {}) => handler({ op: 'keep', supervisorArn: SUPERVISOR, ...extra });
+
+  test('wakes a shard that has no state yet: epoch 1, and its supervisor', async () => {
+    dynamo.on(GetItemCommand, { TableName: 'shards' }).resolves({});
+    expect(await keep()).toEqual({ woken: [0, 1] });
+    const bumps = writes(UpdateItemCommand);
+    expect(bumps.map((u: any) => u.ConditionExpression)).toEqual(['attribute_not_exists(epoch)', 'attribute_not_exists(epoch)']);
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name).sort()).toEqual(['sh0-e1-g0', 'sh1-e1-g0']);
+  });
+
+  test('leaves alone a shard heard from recently, or sleeping until later', async () => {
+    shardStateIs({ ...STATE, heartbeatAt: NOW_S - 3000, sleepUntil: NOW_S + 600 });
+    expect(await keep()).toEqual({ woken: [] });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('wakes a shard silent for more than 90 s past its heartbeat and its planned wake, in a new epoch', async () => {
+    shardStateIs({ ...STATE, heartbeatAt: NOW_S - 200, sleepUntil: NOW_S - 91 });
+    expect(await keep()).toEqual({ woken: [0, 1] });
+    expect(unmarshall(writes(UpdateItemCommand)[0].ExpressionAttributeValues)).toMatchObject({ ':epoch': 4, ':seen': 3 });
+    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name).toBe('sh0-e4-g0');
+  });
+
+  test('wakes the shard whose current supervisor failed, at once', async () => {
+    shardStateIs({ ...STATE, heartbeatAt: NOW_S, sleepUntil: NOW_S + 600 });
+    expect(await keep({ failedExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Supervisor:sh0-e3-g2' })).toEqual({ woken: [0] });
+  });
+
+  test('a failure of an older epoch\'s supervisor wakes nothing', async () => {
+    shardStateIs({ ...STATE, heartbeatAt: NOW_S, sleepUntil: NOW_S + 600 });
+    expect(await keep({ failedExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Supervisor:sh0-e2-g0' })).toEqual({ woken: [] });
+  });
+});
+
+describe('a poisoned schedule', () => {
+  test('whose roster entry cannot be planned is marked FAILED and reported, leaves the roster, and the rest of the shard is planned', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', [
+      { sk: 'bad', runId: 'r0', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: 'not a date' } },
+      { sk: 'good', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } },
+    ]);
+    expect(await handler(planEvent())).toMatchObject({ route: 'window' });
+    const failed = writes(UpdateItemCommand, 'schedules')[0];
+    expect(failed.ConditionExpression).toBe('runId = :runId AND #status = :running');
+    expect(unmarshall(failed.ExpressionAttributeValues)).toMatchObject({ ':failed': 'FAILED', ':runId': 'r0', ':reason': 'ShardPlanFailed' });
+    expect(details('Schedule Failed')).toEqual([{
+      id: 'bad', runId: 'r0', error: 'ShardPlanFailed', failure: { Error: 'ShardPlanFailed', Cause: expect.stringContaining('unreadable roster entry') },
+    }]);
+    expect(writes(DeleteItemCommand)[0]).toMatchObject({ Key: marshall({ pk: 'roster#0', sk: 'bad' }) });
+    const pages = writes(PutItemCommand).map((i: any) => JSON.parse(unmarshall(i.Item).entries));
+    expect(pages.flat().map((e: SlotEntry) => e.id)).toEqual(['good', 'good', 'good', 'good']);
+  });
+});
+
+describe('late seconds added by Starts while a window runs', () => {
+  const tick = (id: string): SlotEntry => ({ id, runId: `run-${id}`, sequence: 1, scheduledAt: iso(0), last: false });
+  const emitEvent = { op: 'emit' as const, window: { shard: 0, epoch: 3, seconds: [NOW_S, NOW_S + 30], at: iso(0), more: true } };
+
+  test('the window visits them: the next second is the earliest of its own and the late ones, and is recorded as nextEmit', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S, extras: new Set([NOW_S + 10, NOW_S + 50]) });
+    partitionHas(`slot#0#${NOW_S}`, [{ sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('a')]) }]);
+    expect(await handler(emitEvent)).toEqual({ shard: 0, epoch: 3, seconds: [NOW_S + 10, NOW_S + 30], at: iso(10), more: true });
+    const updates = writes(UpdateItemCommand);
+    expect(updates[0].UpdateExpression).toBe('SET watermark = :second, heartbeatAt = :now DELETE extras :done');
+    expect(updates[1]).toMatchObject({ UpdateExpression: 'SET nextEmit = :next', ConditionExpression: 'epoch = :epoch AND size(extras) = :count' });
+    expect(unmarshall(updates[1].ExpressionAttributeValues)).toMatchObject({ ':next': NOW_S + 10, ':count': 2 });
+  });
+
+  test('a Start that adds one while the next second is being chosen is seen: the choice is made again', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S });
+    partitionHas(`slot#0#${NOW_S}`, [{ sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('a')]) }]);
+    dynamo.on(UpdateItemCommand, { UpdateExpression: 'SET nextEmit = :next' }).rejectsOnce(conditionFailed()).resolves({});
+    dynamo.on(GetItemCommand, { TableName: 'shards' })
+      .resolvesOnce({ Item: marshall({ pk: 'shard#0', sk: 'state', ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S }) })
+      .resolves({ Item: marshall({ pk: 'shard#0', sk: 'state', ...STATE, watermark: NOW_S, nextEmit: NOW_S, extras: new Set([NOW_S + 5]) }) });
+    expect(await handler(emitEvent)).toMatchObject({ seconds: [NOW_S + 5, NOW_S + 30], at: iso(5) });
+  });
+
+  test('the last second of a window clears nextEmit, so a later Start wakes the shard or waits for the next plan', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S });
+    partitionHas(`slot#0#${NOW_S}`, [{ sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('a')]) }]);
+    expect(await handler({ ...emitEvent, window: { ...emitEvent.window, seconds: [NOW_S] } })).toMatchObject({ more: false });
+    expect(writes(UpdateItemCommand)[1]).toMatchObject({ UpdateExpression: 'REMOVE nextEmit', ConditionExpression: 'epoch = :epoch AND attribute_not_exists(extras)' });
+  });
+
+  test('a plan that runs a window records its first second as nextEmit, and starts extras afresh', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }]);
+    await handler(planEvent());
+    const recorded = writes(UpdateItemCommand)[1];
+    expect(recorded.UpdateExpression).toBe('SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now, nextEmit = :next REMOVE planningSince, extras');
+    expect(unmarshall(recorded.ExpressionAttributeValues)).toMatchObject({ ':next': NOW_S + 60 });
+  });
+});
