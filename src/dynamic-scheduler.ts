@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,17 +10,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SchedulerAlarms, SchedulerAlarmsOptions } from './alarms';
-import { DETAIL_TYPE, ENGINE_NAME, ENV, SHARD_OP, STATUS_CHANGE_DETAIL_TYPE } from './contract';
+import { DETAIL_TYPE, ENGINE_NAME, ENV } from './contract';
 import { ScheduleEventRuleOptions } from './on-tick-options';
 import { allowEventBridgeToUseDeadLetterKey, commandRule, MAX_RULE_DESCRIPTION, ruleDescription } from './private/command-rule';
-import { handlerFunction } from './private/handler-function';
+import { EngineContext } from './private/engine-context';
 import { addNagSuppressions } from './private/nag-suppressions';
-import { grantSchedulerAccess } from './private/scheduler-grants';
-import { schedulerStateMachine } from './private/scheduler-state-machine';
+import { perScheduleEngine } from './private/per-schedule-engine';
 import { schedulesTable } from './private/schedules-table';
-import { shardTable } from './private/shard-table';
-import { grantShardedAccess } from './private/sharded-grants';
-import { shardedStateMachines } from './private/sharded-state-machines';
+import { shardedEngine } from './private/sharded-engine';
 import { validateProps, validateScheduleId } from './private/validate-props';
 import { ScheduleEventType } from './schedule-event-type';
 import { SchedulerEngine } from './scheduler-engine';
@@ -200,8 +196,6 @@ export class DynamicScheduler extends Construct {
     this.tickSource = props.tickSource ?? `com.${Stack.of(this).stackName}`;
     validateProps(props, this.tickSource);
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const tracingEnabled = props.tracingEnabled ?? false;
 
     const table = schedulesTable(this, props);
     this.table = table;
@@ -218,113 +212,18 @@ export class DynamicScheduler extends Construct {
       [ENV.RETENTION_SECONDS]: String((props.finishedScheduleRetention ?? Duration.days(30)).toSeconds()),
       ...(props.emitStartedAndCompleted === false ? { [ENV.STARTED_AND_COMPLETED]: 'false' } : {}),
     };
-    const handler = (name: string, description: string) => handlerFunction(this, { name, description, environment, logRetention, tracingEnabled });
     const engine = props.engine ?? SchedulerEngine.perSchedule();
-    let startFunction: lambda.Function;
-    let failureRule: () => events.IRule;
-    let stopFunction: lambda.Function;
-    if (engine.name === ENGINE_NAME.SHARDED) {
-      // ---- sharded engine: a shard table, one shard function, a supervisor per shard, Express windows, a keeper
-      const shards = shardTable(this, props);
-      this.shardTable = shards;
-      Object.assign(environment, {
-        [ENV.ENGINE]: ENGINE_NAME.SHARDED,
-        [ENV.SHARDS]: String(engine.shards),
-        [ENV.SHARD_TABLE_NAME]: shards.tableName,
-      });
-      const shardFunction = handlerFunction(this, {
-        name: 'shard',
-        description: 'Plans, emits and keeps the shards of the dynamic scheduler',
-        environment,
-        logRetention,
-        tracingEnabled,
-        memorySize: 512,
-        timeout: Duration.seconds(60),
-      });
-      stopFunction = handler('stop', 'Handles Schedule Stop events');
-      startFunction = handler('start', 'Handles Schedule Start events');
-      this.planFunction = shardFunction;
-      this.failedFunction = shardFunction;
-      this.stopFunction = stopFunction;
-      this.startFunction = startFunction;
-      const { supervisor } = shardedStateMachines(this, {
-        shardFunction, logRetention, logLevel: props.stateMachineLogLevel ?? sfn.LogLevel.ERROR, tracingEnabled,
-      });
-      this.stateMachine = supervisor;
-      startFunction.addEnvironment(ENV.SUPERVISOR_ARN, supervisor.stateMachineArn);
-      grantShardedAccess(this, {
-        table,
-        shardTable: shards,
-        eventBus: this.eventBus,
-        supervisor,
-        startFunction,
-        stopFunction,
-        shardFunction,
-        encryptionKey: props.encryptionKey,
-      });
-      // A keep that fails is simply run again by the next minute's rule: no asynchronous retries of its own.
-      shardFunction.configureAsyncInvoke({ retryAttempts: 0 });
-      const keep = (extra: Record<string, unknown> = {}) => new targets.LambdaFunction(shardFunction, {
-        event: events.RuleTargetInput.fromObject({ op: SHARD_OP.KEEP, supervisorArn: supervisor.stateMachineArn, ...extra }),
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: 2,
-        maxEventAge: Duration.minutes(2),
-      });
-      this.keeperRule = new events.Rule(this, 'KeeperRule', {
-        description: 'Wakes shards of the dynamic scheduler that are missing or silent, every minute',
-        schedule: events.Schedule.rate(Duration.minutes(1)),
-        targets: [keep()],
-      });
-      failureRule = () => new events.Rule(this, 'SupervisorFailedRule', {
-        eventBus: props.eventBus ? events.EventBus.fromEventBusName(this, 'AccountDefaultBus', 'default') : this.eventBus,
-        description: 'Failed and timed-out supervisor executions of the dynamic scheduler: restarts their shard',
-        eventPattern: {
-          source: ['aws.states'],
-          detailType: [STATUS_CHANGE_DETAIL_TYPE],
-          detail: { stateMachineArn: [supervisor.stateMachineArn], status: ['FAILED', 'TIMED_OUT'] },
-        },
-        targets: [keep({ failedExecutionArn: events.EventField.fromPath('$.detail.executionArn') })],
-      });
-    } else {
-      const planFunction = handler('plan', 'Plans the next batch of ticks of a dynamic schedule');
-      stopFunction = handler('stop', 'Handles Schedule Stop events');
-      startFunction = handler('start', 'Handles Schedule Start events');
-      const failedFunction = handler('failed', 'Reports executions of the dynamic scheduler that failed or timed out');
-      this.planFunction = planFunction;
-      this.failedFunction = failedFunction;
-      this.stopFunction = stopFunction;
-      this.startFunction = startFunction;
-
-      const stateMachine = schedulerStateMachine(this, {
-        eventBus: this.eventBus,
-        tickSource: this.tickSource,
-        planFunction,
-        table,
-        logRetention,
-        logLevel: props.stateMachineLogLevel ?? sfn.LogLevel.ERROR,
-        tracingEnabled,
-      });
-      this.stateMachine = stateMachine;
-      startFunction.addEnvironment(ENV.STATE_MACHINE_ARN, stateMachine.stateMachineArn);
-      grantSchedulerAccess(this, {
-        table, eventBus: this.eventBus, stateMachine, startFunction, stopFunction, planFunction, failedFunction, encryptionKey: props.encryptionKey,
-      });
-      // No Catch sees an execution fail at the 25,000-event history quota, on a States.Runtime error or at its
-      // timeout; Step Functions reports those only with a status-change event, sent to the default bus.
-      // ABORTED is left out: the scheduler stops executions itself. Delivery of these events is best effort.
-      // @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
-      failureRule = () => commandRule(this, 'ExecutionFailedRule', {
-        eventBus: props.eventBus ? events.EventBus.fromEventBusName(this, 'AccountDefaultBus', 'default') : this.eventBus,
-        description: 'Failed and timed-out executions of the dynamic scheduler\'s state machine',
-        eventPattern: {
-          source: ['aws.states'],
-          detailType: [STATUS_CHANGE_DETAIL_TYPE],
-          detail: { stateMachineArn: [stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT'] },
-        },
-        handler: failedFunction,
-        deadLetterQueue: this.deadLetterQueue,
-      });
-    }
+    const context: EngineContext = {
+      table, eventBus: this.eventBus, tickSource: this.tickSource, deadLetterQueue: this.deadLetterQueue, environment, props,
+    };
+    const parts = engine.name === ENGINE_NAME.SHARDED ? shardedEngine(this, engine, context) : perScheduleEngine(this, context);
+    this.stateMachine = parts.stateMachine;
+    this.startFunction = parts.startFunction;
+    this.stopFunction = parts.stopFunction;
+    this.planFunction = parts.planFunction;
+    this.failedFunction = parts.failedFunction;
+    this.shardTable = parts.shardTable;
+    this.keeperRule = parts.keeperRule;
 
     const source = props.allowedSources ?? events.Match.anythingBut(this.tickSource);
     const command = (ruleId: string, detailType: string, fn: lambda.Function) => commandRule(this, ruleId, {
@@ -334,9 +233,9 @@ export class DynamicScheduler extends Construct {
       handler: fn,
       deadLetterQueue: this.deadLetterQueue,
     });
-    this.startRule = command('StartRule', DETAIL_TYPE.START, startFunction);
-    this.stopRule = command('StopRule', DETAIL_TYPE.STOP, stopFunction);
-    this.executionFailedRule = failureRule();
+    this.startRule = command('StartRule', DETAIL_TYPE.START, parts.startFunction);
+    this.stopRule = command('StopRule', DETAIL_TYPE.STOP, parts.stopFunction);
+    this.executionFailedRule = parts.addExecutionFailedRule();
     allowEventBridgeToUseDeadLetterKey(this.deadLetterQueue);
     addNagSuppressions(this, props);
   }

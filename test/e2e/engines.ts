@@ -10,8 +10,7 @@
  */
 import { LocalScheduler, LocalSchedulerOptions } from '../../local/src';
 import { LocalFunction } from '../../local/src/lambda-local';
-// ---- sharded engine (issue 11, branch `shard`): when `SchedulerEngine` lands in src/, uncomment this import ...
-// import { SchedulerEngine } from '../../src';
+import { SchedulerEngine } from '../../src';
 
 export type SchedulerPropsUnderTest = NonNullable<LocalSchedulerOptions['props']>;
 
@@ -48,8 +47,8 @@ export const ENGINES: readonly EngineUnderTest[] = [
     // One plan step (one invocation) per batch of 100 ticks.
     maxLambdaInvocationsPerTick: 0.05,
   },
-  // ---- ... and add this line. Contract only: no capability flag, so no per-schedule internals are asserted.
-  // { name: 'sharded', props: { engine: SchedulerEngine.sharded({ shards: 4 }) } },
+  // Contract only: no capability flag, so no per-schedule internals are asserted.
+  { name: 'sharded', props: { engine: SchedulerEngine.sharded({ shards: 4 }) } },
 ];
 
 /** `LocalScheduler.create` for an engine: the engine's props first, the test's props over them. */
