@@ -103,7 +103,7 @@ const COUNT_CAP = 10_000_000;
  * skipped, and skip no sequence number: those schedules get a rewritten checkpoint.
  */
 export function planWindow(entries: readonly RosterEntry[], watermark: number, now: Date): WindowPlan {
-  const from = Math.max(watermark + 1, Math.floor((now.getTime() - MISSED_TOLERANCE_MS) / 1000));
+  const from = Math.max(watermark + 1, Math.ceil((now.getTime() - MISSED_TOLERANCE_MS) / 1000));
   const through = from + WINDOW_SECONDS;
   const startMs = (from - 1) * 1000; // exclusive: second `from` covers occurrences in ((from - 1) s, from s]
   const endMs = through * 1000;

@@ -28,6 +28,7 @@ import {
   writeCheckpoint,
 } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
+import { MISSED_TOLERANCE_MS } from '../domain/machine-state';
 import { PlannedCompletion, pagesOf, parseSupervisorName, planWindow, SlotEntry, sleepUntilOf, supervisorName } from '../domain/shards';
 
 /** The supervisor's Plan step. */
@@ -140,11 +141,19 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
     // A retried step: this second went out. Go on with the seconds the first attempt would have chosen.
     return windowAfter(window, second, [...rest, ...(state.extras ?? [])]);
   }
+  // The same bound as planWindow's first second, so a plan made now never finds its own first second too late.
+  if (second < Math.ceil((now.getTime() - MISSED_TOLERANCE_MS) / 1000)) {
+    // Too late for this second (the loop was down or retried for long): occurrences more than the tolerance late are
+    // skipped, not replayed in a burst. The window ends with the watermark where it is, and the supervisor's next
+    // plan starts at now - 10 s and numbers the ticks after the skipped ones from the watermark (planWindow).
+    log('WARN', 'A second is too late to emit; skipping to a new plan', { shard, epoch, second, lateMs: now.getTime() - second * 1000 });
+    return ended;
+  }
   const [entries, markers] = await Promise.all([
     querySlot(table, shard, second),
     queryStopMarkers(table, shard, new Date(now.getTime() - STOP_MARKER_TTL_SECONDS * 1000)),
   ]);
-  const stopped = (e: SlotEntry) => markers.some((m) => m.id === e.id && m.runId === e.runId && m.processedAt <= e.scheduledAt);
+  const stopped = (e: SlotEntry) => markers.some((m) => m.id === e.id && m.runId === e.runId && m.processedAt < e.scheduledAt);
   const seen = new Set<string>();
   const due = entries.filter((e) => {
     const key = `${e.id}\n${e.runId}\n${e.sequence}`;

@@ -143,7 +143,7 @@ describe('emit', () => {
     expect(await handler(window([0]))).toMatchObject({ seconds: [], more: false });
   });
 
-  test('drops ticks of a run stopped at or before their scheduledAt, and duplicates; keeps earlier ticks of a stopped run', async () => {
+  test('drops ticks of a run stopped before their scheduledAt, and duplicates; keeps earlier ticks of a stopped run', async () => {
     shardStateIs({ ...STATE, watermark: NOW_S - 1 });
     slotHas(0, [tick('a'), tick('a'), tick('b'), tick('c')]);
     partitionHas('stops#0', [
