@@ -44,7 +44,10 @@ export function shardedEngineProps(): Record<string, unknown> | undefined {
 }
 
 export interface Counters {
+  /** Distinct ticks: `(id, runId, sequence)` counted once. */
   readonly ticks: number;
+  /** Ticks put on the bus again (at-least-once delivery); each is also a PutEvents entry. */
+  readonly duplicateTicks: number;
   readonly stateTransitions: number;
   readonly lambdaInvocations: number;
   /** Successful writes plus writes rejected by their condition (DynamoDB bills both). */
@@ -121,15 +124,24 @@ function ticksOutOfPlace(bus: LocalEventBus, tickSource: string, maxLateMs: numb
   return wrong;
 }
 
-function countEvents(bus: LocalEventBus, tickSource: string): { ticks: number; emitted: number } {
-  let ticks = 0;
+/**
+ * Ticks are counted once per `(id, runId, sequence)`, the identity consumers deduplicate on: delivery is at least
+ * once, so a tick put twice is one tick and one duplicate (and two PutEvents entries, which `emitted` counts).
+ */
+function countEvents(bus: LocalEventBus, tickSource: string): { ticks: number; duplicateTicks: number; emitted: number } {
+  const seen = new Set<string>();
+  let duplicateTicks = 0;
   let emitted = 0;
   for (const event of bus.events()) {
     if (event.source !== tickSource) continue;
     emitted++;
-    if (event.detailType === 'Schedule Tick') ticks++;
+    if (event.detailType !== 'Schedule Tick') continue;
+    const { id, runId, sequence } = event.detail as { id: string; runId: string; sequence: number };
+    const key = `${id}\n${runId}\n${sequence}`;
+    if (seen.has(key)) duplicateTicks++;
+    else seen.add(key);
   }
-  return { ticks, emitted };
+  return { ticks: seen.size, duplicateTicks, emitted };
 }
 
 export async function createRuntime(design: Design, now: Date, options: DesignOptions = {}): Promise<BenchRuntime> {
@@ -174,11 +186,12 @@ function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventB
     counters: () => {
       const stats = local.stats();
       const sfn = local.stepFunctions.stats();
-      const { ticks, emitted } = countEvents(local.bus, tickSource);
+      const { ticks, duplicateTicks, emitted } = countEvents(local.bus, tickSource);
       const expressTransitions = reported(sfn, 'expressStateTransitions', 'expressTransitions');
       const standardTransitions = reported(sfn, 'standardStateTransitions', 'standardTransitions') || stats.stateTransitions - expressTransitions;
       return {
         ticks,
+        duplicateTicks,
         stateTransitions: standardTransitions + expressTransitions,
         standardTransitions,
         expressTransitions,

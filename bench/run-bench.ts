@@ -194,11 +194,24 @@ async function main(): Promise<void> {
   progress(shardedNote);
 
   const measured = new Map<string, Measured>();
+  const shardedRunErrors: { workload: string; error: string }[] = [];
   for (const w of workloads(QUICK)) {
     const cells: Partial<Record<Design, Cell>> = {};
     for (const design of w.designs.filter((d) => designs.includes(d))) {
       progress(`${w.title}: ${design}`);
-      const result = await runWorkload(design, w);
+      let result: WorkloadResult;
+      try {
+        result = await runWorkload(design, w);
+      } catch (error) {
+        if (design !== 'sharded') throw error;
+        // The sharded engine is experimental: a workload it gets wrong (ticks missing, misnumbered or late by the
+        // count) is a failed target in the report, not a crash that would hide every other figure.
+        const message = error instanceof Error ? error.message : String(error);
+        progress(`FAILED: ${message}`);
+        shardedRunErrors.push({ workload: w.key, error: message });
+        check(`sharded: ${w.key} delivers every tick once, numbered and on time`, 0, '>=', 1);
+        continue;
+      }
       const r = pricingRates(result);
       cells[design] = { result, rates: r, cost: costPerMillionTicks(r) };
     }
@@ -386,6 +399,7 @@ async function main(): Promise<void> {
     table: rows,
     targets,
     notEvaluated,
+    shardedRunErrors,
   };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(json, null, 2)}\n`);

@@ -232,18 +232,24 @@ export async function queryRoster(tableName: string, shard: number): Promise<Ros
  * Add a run to its shard's roster, replacing the id's previous run, unless a newer command already wrote it (a slow
  * handler of an older Start must not bring its run back). A redelivery rewrites the same entry.
  */
-export async function putRosterEntry(tableName: string, shard: number, entry: RosterEntry, command: string): Promise<boolean> {
+export async function putRosterEntry(
+  tableName: string, shard: number, entry: RosterEntry, command: string,
+): Promise<'written' | 'duplicate' | 'stale'> {
   try {
     await dynamodb.send(new PutItemCommand({
       TableName: tableName,
       Item: marshall({ pk: rosterPk(shard), sk: entry.id, command, ...entry, id: undefined }, { removeUndefinedValues: true }),
-      ConditionExpression: 'attribute_not_exists(sk) OR command <= :command',
+      // Strictly newer: a redelivered Start must not reset the run's checkpoint (its ticks would be numbered again).
+      ConditionExpression: 'attribute_not_exists(sk) OR command < :command',
       ExpressionAttributeValues: marshall({ ':command': command }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     }));
-    return true;
+    return 'written';
   } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
+    if (!isConditionFailure(error)) throw error;
+    const item = (error as { Item?: Record<string, any> }).Item;
+    const current = item ? unmarshall(item) : undefined;
+    return current?.command === command ? 'duplicate' : 'stale';
   }
 }
 

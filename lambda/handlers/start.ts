@@ -164,13 +164,14 @@ const UNLIMITED_BATCH = 1_000_000_000;
 async function startOnShard(
   config: HandlerConfig, shards: ShardConfig, parsed: AcceptedStart, event: EventBridgeEvent<string, unknown>, now: Date,
 ): Promise<void> {
-  const { id, spec } = parsed;
+  const { id } = parsed;
   if (!shards.supervisorArn) throw new Error('SCHEDULER_SUPERVISOR_ARN is not set; the start handler is misconfigured');
   const runId = runIdFor(id, event.id);
   const shard = shardOf(id, shards.shards);
   const command = commandKey(event.time, event.id);
-  const cursor: Cursor = { sequence: 0, after: now.toISOString(), executionTicks: 0 };
-  const plan = computePlan({ id, runId, spec }, cursor, now, new Date(now.getTime() + MAX_EXECUTION_AGE_MS), 1);
+  let spec = parsed.spec;
+  let cursor: Cursor = { sequence: 0, after: now.toISOString(), executionTicks: 0 };
+  let plan = computePlan({ id, runId, spec }, cursor, now, new Date(now.getTime() + MAX_EXECUTION_AGE_MS), 1);
   if (plan.action === PLAN_ACTION.COMPLETE) {
     throw new Error(`Schedule "${id}" has no occurrence after validation; spec: ${JSON.stringify(spec)}`);
   }
@@ -196,13 +197,21 @@ async function startOnShard(
     log('INFO', 'Ignored a redelivered Start whose run is over', { id, eventId: event.id });
     return;
   }
+  if (claim.outcome === 'duplicate' && claim.current.spec && claim.current.batchAfter) {
+    // A redelivery finishes what the first attempt began, with the run as it was claimed: the spec parsed now would
+    // anchor `every` and `duration` at the redelivery's arrival, a second series of ticks.
+    spec = claim.current.spec;
+    cursor = { sequence: 0, after: claim.current.batchAfter, executionTicks: 0 };
+    plan = computePlan({ id, runId, spec }, cursor, now, new Date(now.getTime() + MAX_EXECUTION_AGE_MS), 1);
+  }
   const replacedRunId = claim.outcome === 'claimed'
     ? (claim.previous?.status === STATUS.RUNNING ? claim.previous.runId : undefined)
     : claim.current.previousRunId;
   const table = shards.shardTableName;
   const inline = payloadJson === undefined || Buffer.byteLength(payloadJson, 'utf8') <= INLINE_PAYLOAD_BYTES;
   const payload = payloadJson === undefined ? {} : inline ? { payloadJson } : { payloadInItem: true };
-  if (!(await putRosterEntry(table, shard, { id, runId, spec, checkpoint: { sequence: 0, after: cursor.after }, ...payload }, command))) {
+  const roster = await putRosterEntry(table, shard, { id, runId, spec, checkpoint: { sequence: 0, after: cursor.after }, ...payload }, command);
+  if (roster === 'stale') {
     log('INFO', 'A newer Start of this id is already on its shard', { id, runId, eventId: event.id });
     return;
   }
@@ -216,7 +225,12 @@ async function startOnShard(
   const nowSec = Math.floor(now.getTime() / 1000);
   const planning = state?.planningSince !== undefined && state.planningSince >= nowSec - 60;
   let wake: string | undefined = !state ? 'first schedule' : planning ? 'planning' : undefined;
-  if (!wake && state && first && second !== undefined && second <= state.plannedThrough) {
+  if (roster === 'duplicate') {
+    // A redelivery, the run already on its shard: late entries computed now could not know which ticks went out
+    // (their numbers would restart). A wake makes the shard plan again from its watermark, which covers whatever
+    // the first attempt may not have finished; it is rare and always safe.
+    wake ??= 'redelivered Start';
+  } else if (!wake && state && first && second !== undefined && second <= state.plannedThrough) {
     // Already planned past: a late entry for each tick up to `plannedThrough` (the next plan starts after it). A
     // running window visits their seconds when all are ahead of the window's next second (the one it may be emitting
     // now); otherwise the shard is woken.
@@ -237,8 +251,9 @@ async function startOnShard(
   if (wake) {
     await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, known: { state }, reason: wake });
   }
-  if (config.startedAndCompletedEvents) {
-    await emit(config, DETAIL_TYPE.STARTED, startedDetail(parsed, { runId, nextAt }, replacedRunId));
+  // Announced once: by the attempt that put the run on its shard (a redelivery finds it there).
+  if (config.startedAndCompletedEvents && roster === 'written') {
+    await emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt }, replacedRunId));
   }
   log('INFO', 'Started a schedule', { id, runId, shard, kind: spec.kind, nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
 }

@@ -62,7 +62,7 @@ describe('Start on the sharded engine', () => {
     const roster = items('shards').find((i) => i.pk === `roster#${SHARD}`)!;
     expect(roster).toMatchObject({ sk: 'a', checkpoint: { sequence: 0, after: NOW.toISOString() }, payloadJson: '{"to":"x"}' });
     expect(roster.spec).toMatchObject({ kind: 'every', everyMs: 1_800_000 });
-    expect(calls(PutItemCommand, 'shards')[0].ConditionExpression).toBe('attribute_not_exists(sk) OR command <= :command');
+    expect(calls(PutItemCommand, 'shards')[0].ConditionExpression).toBe('attribute_not_exists(sk) OR command < :command');
   });
 
   test('a payload over 512 bytes stays in the item: the roster entry only says so', async () => {
