@@ -64,8 +64,10 @@ function minuteShape(schedules: number, quick: boolean): { ticks: number; window
  */
 function designsFor(schedules: number, quick: boolean): { designs: readonly Design[]; from?: (kind: string) => string } {
   if (schedules <= 100) return { designs: ALL };
-  if (schedules <= 1_000) return { designs: ENGINES_ONLY, from: (kind) => `${kind}-100` };
-  return { designs: quick ? ['sharded'] : ENGINES_ONLY, from: (kind) => `${kind}-1000` };
+  // The quick run (CI) keeps the sharded engine to 100 schedules: its local runtime emits every active second
+  // through DynamoDB and Lambda in process, minutes of wall time at 1,000 schedules on 2 CPUs. The full run has all.
+  if (schedules <= 1_000) return { designs: quick ? ['perSchedule'] : ENGINES_ONLY, from: (kind) => `${kind}-100` };
+  return { designs: quick ? [] : ENGINES_ONLY, from: (kind) => `${kind}-1000` };
 }
 
 export function workloads(quick: boolean): Workload[] {
