@@ -25,7 +25,10 @@ afterEach(async () => {
 const serviceDown = () => new AwsError('ServiceUnavailable', 'Service is unavailable', 503);
 const planFunction = () => local.functions.find((fn) => fn.name.includes('PlanFunction'))!;
 
-describe.each(ENGINES)('on the $name engine', (engine) => {
+// Every case here is a failure path of the per-schedule engine's executions (dead-lettered StartExecution and
+// StopExecution, a plan step or PutEvents failing for good). The sharded engine's poisoned-schedule path (a run whose
+// entry cannot be planned is marked FAILED with Schedule Failed) is tested in test/lambda/handlers/shard.test.ts.
+describe.each(ENGINES.filter((e) => e.perScheduleExecutions))('on the $name engine', (engine) => {
   beforeEach(async () => {
     local = await createScheduler(engine, { now: T0 });
   });
