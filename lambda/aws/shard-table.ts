@@ -49,6 +49,8 @@ export interface ShardState {
   readonly nextEmit?: number;
   /** Late seconds added by Starts while a window runs: the window visits them too. */
   readonly extras?: Set<number>;
+  /** Set by a Start that joined the roster while a plan ran: that plan reads the roster again before it records. */
+  readonly replan?: boolean;
 }
 
 const key = (pk: string, sk: string) => marshall({ pk, sk });
@@ -92,22 +94,68 @@ export async function bumpEpoch(tableName: string, shard: number, seenEpoch: num
 
 /**
  * A plan begins: set before it reads the roster, so a Start that writes its roster entry while the plan runs sees
- * it and wakes the shard (the plan may have read the roster before the entry). False when a newer epoch owns the shard.
+ * it and asks for a replan (see {@link requestReplan}); the plan's own earlier request, if any, is consumed here,
+ * since the roster is read after this write. False when a newer epoch owns the shard.
  */
 export async function markPlanning(tableName: string, shard: number, epoch: number, now: Date): Promise<boolean> {
-  return fencedUpdate(tableName, shard, epoch, 'SET planningSince = :now, heartbeatAt = :now', { ':now': seconds(now) });
+  return fencedUpdate(tableName, shard, epoch, 'SET planningSince = :now, heartbeatAt = :now REMOVE replan', { ':now': seconds(now) });
 }
 
-/** Record a plan: planned through `plannedThrough`, next plan at `sleepUntil`; false when a newer epoch owns the shard. */
+/**
+ * A Start joined the roster while a plan (begun at `since` or later) is running: ask that plan to read the roster
+ * again before it records. One conditional write instead of a wake, which would fence the plan and start another
+ * supervisor (a burst of Starts would start one per Start). False when no such plan is running any more (it has
+ * recorded, or a newer epoch owns the shard): then the Start decides on the state as recorded.
+ */
+export async function requestReplan(tableName: string, shard: number, epoch: number, since: number): Promise<boolean> {
+  try {
+    await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: 'SET replan = :true',
+      ConditionExpression: 'epoch = :epoch AND planningSince >= :since',
+      ExpressionAttributeValues: marshall({ ':true': true, ':epoch': epoch, ':since': since }),
+    }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Record a plan: planned through `plannedThrough`, next plan at `sleepUntil`. `recorded`; `replan` when a Start
+ * asked for one since the plan began (nothing is recorded, and the plan starts over), unless `force`; `fenced` when
+ * a newer epoch owns the shard.
+ */
 export async function recordPlan(tableName: string, shard: number, epoch: number, plan: {
-  plannedThrough: number; sleepUntil: number; nextEmit?: number; now: Date;
-}): Promise<boolean> {
+  plannedThrough: number; sleepUntil: number; nextEmit?: number; now: Date; force?: boolean;
+}): Promise<'recorded' | 'replan' | 'fenced'> {
   // The plan read the whole roster: late seconds of earlier Starts are in its pages, so `extras` starts afresh.
   const window = plan.nextEmit !== undefined ? ', nextEmit = :next' : '';
-  return fencedUpdate(tableName, shard, epoch,
-    `SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now${window} REMOVE planningSince, extras${window ? '' : ', nextEmit'}`, {
-      ':through': plan.plannedThrough, ':sleep': plan.sleepUntil, ':now': seconds(plan.now), ...(window ? { ':next': plan.nextEmit } : {}),
-    });
+  try {
+    await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: `SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now${window} `
+        + `REMOVE planningSince, extras, replan${window ? '' : ', nextEmit'}`,
+      ConditionExpression: plan.force ? 'epoch = :epoch' : 'epoch = :epoch AND attribute_not_exists(replan)',
+      ExpressionAttributeValues: marshall({
+        ':through': plan.plannedThrough,
+        ':sleep': plan.sleepUntil,
+        ':now': seconds(plan.now),
+        ':epoch': epoch,
+        ...(window ? { ':next': plan.nextEmit } : {}),
+      }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }));
+    return 'recorded';
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const item = (error as { Item?: Record<string, any> }).Item;
+    const current = item ? (unmarshall(item) as ShardState) : undefined;
+    return current?.epoch === epoch ? 'replan' : 'fenced';
+  }
 }
 
 /**

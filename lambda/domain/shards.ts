@@ -128,7 +128,9 @@ export function planWindow(entries: readonly RosterEntry[], watermark: number, n
       const cursorAfterMs = Math.max(afterMs, startMs);
       const skipped = countOccurrences(spec, new Date(Math.max(afterMs, emittedMs)), new Date(startMs), 1) > 0;
       const cursor = { sequence, after: new Date(cursorAfterMs).toISOString(), executionTicks: 0 };
-      if (skipped || startMs - afterMs > CHECKPOINT_MAX_AGE_MS) {
+      // An old checkpoint only makes counting slow for a series: a one-shot has a single occurrence to count.
+      const series = spec.kind !== 'duration' && spec.kind !== 'at';
+      if (skipped || (series && startMs - afterMs > CHECKPOINT_MAX_AGE_MS)) {
         checkpoints.push({ id, runId, checkpoint: { sequence, after: cursor.after } });
       }
       const due = countOccurrences(spec, new Date(cursorAfterMs), new Date(endMs), WINDOW_SECONDS * 10);

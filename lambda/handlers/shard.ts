@@ -55,6 +55,12 @@ export interface KeepEvent {
 
 export type ShardEvent = PlanEvent | EmitEvent | KeepEvent;
 
+/**
+ * Plans one Plan step makes at most when Starts keep asking for a replan (each reads the roster again); the last is
+ * recorded regardless, with a plan again a second later.
+ */
+const PLAN_ATTEMPTS = 3;
+
 /** Writes (slot pages, checkpoints, completions) in flight at once from one invocation. */
 const WRITE_CONCURRENCY = 16;
 
@@ -97,33 +103,46 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     log('INFO', 'Handed over to the next generation', { shard, epoch, generation: generation + 1 });
     return { ...base, route: SHARD_ROUTE.HANDOVER };
   }
-  if (!(await markPlanning(table, shard, epoch, now))) return fenced('a newer epoch owns the shard');
+  for (let attempt = 1; ; attempt++) {
+    // Each attempt plans from its own time: a replan starts later than the first.
+    if (attempt > 1) now = new Date();
+    if (!(await markPlanning(table, shard, epoch, now))) return fenced('a newer epoch owns the shard');
+    const roster = await queryRoster(table, shard);
+    const window = planWindow(roster, state.watermark, now);
+    await forEachLimited(window.checkpoints, WRITE_CONCURRENCY, async ({ id, runId, checkpoint }) => {
+      await writeCheckpoint(table, shard, id, runId, checkpoint);
+      await recordShardCheckpoint(config.tableName, { id, runId, ...checkpoint, now });
+    });
+    await forEachLimited(window.completed, WRITE_CONCURRENCY, (done) => complete(config, shards, shard, done, now));
+    await forEachLimited(window.failed, WRITE_CONCURRENCY, (poisoned) => fail(config, shards, shard, poisoned, now));
 
-  const roster = await queryRoster(table, shard);
-  const window = planWindow(roster, state.watermark, now);
-  await forEachLimited(window.checkpoints, WRITE_CONCURRENCY, async ({ id, runId, checkpoint }) => {
-    await writeCheckpoint(table, shard, id, runId, checkpoint);
-    await recordShardCheckpoint(config.tableName, { id, runId, ...checkpoint, now });
-  });
-  await forEachLimited(window.completed, WRITE_CONCURRENCY, (done) => complete(config, shards, shard, done, now));
-  await forEachLimited(window.failed, WRITE_CONCURRENCY, (poisoned) => fail(config, shards, shard, poisoned, now));
+    const writes = [...window.slots.entries()].flatMap(([second, entries]) => pagesOf(entries).map((page, index) => ({ second, page, index })));
+    let superseded = false;
+    await forEachLimited(writes, WRITE_CONCURRENCY, async ({ second, page, index }) => {
+      if (!(await putSlotPage(table, shard, second, index, page, epoch))) superseded = true;
+    });
+    if (superseded) return fenced('a newer epoch planned the same seconds');
 
-  const writes = [...window.slots.entries()].flatMap(([second, entries]) => pagesOf(entries).map((page, index) => ({ second, page, index })));
-  let superseded = false;
-  await forEachLimited(writes, WRITE_CONCURRENCY, async ({ second, page, index }) => {
-    if (!(await putSlotPage(table, shard, second, index, page, epoch))) superseded = true;
-  });
-  if (superseded) return fenced('a newer epoch planned the same seconds');
-
-  const seconds = [...window.slots.keys()];
-  const sleepUntil = seconds.length > 0 ? seconds[seconds.length - 1] : sleepUntilOf(window.nextAfterMs, now, PLAN_LEAD_SECONDS, MAX_SLEEP_SECONDS);
-  const planned = { plannedThrough: window.through, sleepUntil, nextEmit: seconds[0], now };
-  if (!(await recordPlan(table, shard, epoch, planned))) return fenced('a newer epoch owns the shard');
-  log('INFO', 'Planned', { shard, epoch, from: window.from, through: window.through, activeSeconds: seconds.length, schedules: roster.length });
-  if (seconds.length > 0) {
-    return { ...base, route: SHARD_ROUTE.WINDOW, window: { shard, epoch, seconds, at: iso(seconds[0]), more: true } };
+    const seconds = [...window.slots.keys()];
+    // Starts keep joining while this plan runs: after PLAN_ATTEMPTS plans, record this one but plan again in a
+    // second (no window), so that the Starts that asked are planned then, without ever waiting on a quiet moment.
+    const last = attempt >= PLAN_ATTEMPTS;
+    const nowSec = Math.ceil(now.getTime() / 1000);
+    const sleepUntil = last ? nowSec + 1
+      : seconds.length > 0 ? seconds[seconds.length - 1] : sleepUntilOf(window.nextAfterMs, now, PLAN_LEAD_SECONDS, MAX_SLEEP_SECONDS);
+    const nextEmit = last ? undefined : seconds[0];
+    const recorded = await recordPlan(table, shard, epoch, { plannedThrough: window.through, sleepUntil, nextEmit, now, force: last });
+    if (recorded === 'fenced') return fenced('a newer epoch owns the shard');
+    if (recorded === 'replan') {
+      log('INFO', 'A Start joined the roster while planning; planning again', { shard, epoch, attempt });
+      continue;
+    }
+    log('INFO', 'Planned', { shard, epoch, from: window.from, through: window.through, activeSeconds: seconds.length, schedules: roster.length, attempt });
+    if (nextEmit !== undefined) {
+      return { ...base, route: SHARD_ROUTE.WINDOW, window: { shard, epoch, seconds, at: iso(seconds[0]), more: true } };
+    }
+    return { ...base, route: SHARD_ROUTE.SLEEP, sleepUntil: iso(sleepUntil) };
   }
-  return { ...base, route: SHARD_ROUTE.SLEEP, sleepUntil: iso(sleepUntil) };
 }
 
 /**
@@ -242,8 +261,10 @@ async function keep(shards: ShardConfig, event: KeepEvent, now: Date): Promise<{
     else if (failed && failed.shard === shard && failed.epoch === state.epoch) reason = 'its supervisor failed';
     else if (nowSec - Math.max(state.heartbeatAt, state.sleepUntil) > SHARD_STALE_SECONDS) reason = 'silent';
     if (!reason) return;
-    await wakeShard({ shardTableName: shards.shardTableName, supervisorArn: event.supervisorArn, shard, now, known: { state }, reason });
-    woken.push(shard);
+    // Another waker may have moved the epoch since this read: then that one's supervisor runs, and this one stands down.
+    if (await wakeShard({ shardTableName: shards.shardTableName, supervisorArn: event.supervisorArn, shard, now, state, reason }) !== undefined) {
+      woken.push(shard);
+    }
   });
   return { woken: woken.sort((a, b) => a - b) };
 }

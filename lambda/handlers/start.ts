@@ -1,10 +1,22 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { Cursor, DETAIL_TYPE, INLINE_PAYLOAD_BYTES, MachineState, MAX_EXECUTION_AGE_MS, Plan, PLAN_ACTION, STATUS } from '../../src/contract';
+import {
+  Cursor,
+  DETAIL_TYPE,
+  INLINE_PAYLOAD_BYTES,
+  MachineState,
+  MAX_EXECUTION_AGE_MS,
+  MAX_SLEEP_SECONDS,
+  Plan,
+  PLAN_ACTION,
+  PLANNING_STALE_SECONDS,
+  ScheduleSpec,
+  STATUS,
+} from '../../src/contract';
 import { startExecution, stopExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
 import { claimRun, ClaimResult, commandKey, getSchedule } from '../aws/schedule-table';
 import { emit, forEachLimited, reject } from '../aws/scheduler-events';
-import { addExtraSeconds, getShardState, putLateEntry, putRosterEntry, putStopMarker } from '../aws/shard-table';
+import { addExtraSeconds, getShardState, putLateEntry, putRosterEntry, putStopMarker, requestReplan, ShardState } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
 import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
 import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
@@ -221,39 +233,85 @@ async function startOnShard(
 
   const first = plan.ticks?.[0];
   const second = first ? slotOf(Date.parse(first.scheduledAt)) : undefined;
-  const state = await getShardState(table, shard);
-  const nowSec = Math.floor(now.getTime() / 1000);
-  const planning = state?.planningSince !== undefined && state.planningSince >= nowSec - 60;
-  let wake: string | undefined = !state ? 'first schedule' : planning ? 'planning' : undefined;
-  if (roster === 'duplicate') {
-    // A redelivery, the run already on its shard: late entries computed now could not know which ticks went out
-    // (their numbers would restart). A wake makes the shard plan again from its watermark, which covers whatever
-    // the first attempt may not have finished; it is rare and always safe.
-    wake ??= 'redelivered Start';
-  } else if (!wake && state && first && second !== undefined && second <= state.plannedThrough) {
-    // Already planned past: a late entry for each tick up to `plannedThrough` (the next plan starts after it). A
-    // running window visits their seconds when all are ahead of the window's next second (the one it may be emitting
-    // now); otherwise the shard is woken.
-    const late = lateTicks({ id, runId, spec }, cursor, now, state.plannedThrough);
-    await forEachLimited(late, 16, async (tick) => {
-      const entry = { id, runId, ...tick, ...(tick.last ? { reason: completionReason(spec, tick) } : {}), ...payload };
-      await putLateEntry(table, shard, slotOf(Date.parse(tick.scheduledAt)), entry);
-    });
-    if (state.nextEmit !== undefined) {
-      const after = await addExtraSeconds(table, shard, state.epoch, late.map((tick) => slotOf(Date.parse(tick.scheduledAt))));
-      if (!(after?.nextEmit !== undefined && second > after.nextEmit)) wake = 'due before the running window\'s next second';
-    } else if (second < state.sleepUntil) {
-      wake = 'due before its next plan';
-    }
-  } else if (!wake && state && second !== undefined && second < state.sleepUntil) {
-    wake = 'due before its next plan';
-  }
+  const { wake, state } = await placeOnShard({ table, shard, run: { id, runId, spec }, cursor, payload, roster, second, now });
   if (wake) {
-    await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, known: { state }, reason: wake });
+    await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, state, reason: wake });
   }
   // Announced once: by the attempt that put the run on its shard (a redelivery finds it there).
   if (config.startedAndCompletedEvents && roster === 'written') {
     await emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt }, replacedRunId));
   }
   log('INFO', 'Started a schedule', { id, runId, shard, kind: spec.kind, nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
+}
+
+/**
+ * A Start's clock may run ahead of or behind Step Functions' by this much at most (both are synchronised to Amazon
+ * Time Sync, to well under a millisecond; a second is a wide margin).
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html
+ */
+const CLOCK_MARGIN_MS = 1_000;
+
+/**
+ * Whether a running window whose next second is `nextEmit` will read a late entry written before now for second
+ * `second`: a later second, or that very second while its Wait has not ended (the Emit reads the slot after it).
+ */
+function windowWillRead(second: number, nextEmit: number): boolean {
+  return second > nextEmit || (second === nextEmit && Date.now() + CLOCK_MARGIN_MS <= nextEmit * 1000);
+}
+
+/** Whether a plan of the shard is running (begun less than a minute ago: an older mark is a plan that crashed). */
+function isPlanning(state: ShardState, nowSec: number): boolean {
+  return state.planningSince !== undefined && state.planningSince >= nowSec - PLANNING_STALE_SECONDS;
+}
+
+/**
+ * After a new run joined its shard's roster: make sure its first tick (in second `second`) is planned in time.
+ * Returns why the shard must be woken, if it must, and the shard state the decision read.
+ *
+ * - No state: the shard never ran. A redelivered Start: wake, so the shard plans again from its watermark.
+ * - A plan is running, and may have read the roster before the entry. Its next plan comes at the latest an hour
+ *   (plus a second) after it began, so a first tick after that is planned then. Otherwise ask the running plan to
+ *   read the roster again (one conditional write; a wake would fence it and start a supervisor for every Start of
+ *   a burst). If it has recorded meanwhile, decide on what it recorded, as below.
+ * - The first tick is in a second already planned: a late entry for each tick up to `plannedThrough` (the next plan
+ *   starts after it). A running window visits their seconds when all are after the window's next second (the one
+ *   it may be emitting now); otherwise, or with no window running and a plan due after the tick, wake.
+ * - The first tick is before the shard's next plan (`sleepUntil`): wake.
+ */
+async function placeOnShard(args: {
+  table: string;
+  shard: number;
+  run: { id: string; runId: string; spec: ScheduleSpec };
+  cursor: Cursor;
+  payload: { payloadJson?: string; payloadInItem?: boolean };
+  roster: 'written' | 'duplicate';
+  second: number | undefined;
+  now: Date;
+}): Promise<{ wake?: string; state?: ShardState }> {
+  const { table, shard, run, cursor, payload, second, now } = args;
+  const nowSec = Math.floor(now.getTime() / 1000);
+  let state = await getShardState(table, shard);
+  if (!state) return { wake: 'first schedule' };
+  if (args.roster === 'duplicate') return { wake: 'redelivered Start', state };
+  if (second === undefined) return { state };
+  if (isPlanning(state, nowSec)) {
+    if (second > state.planningSince! + MAX_SLEEP_SECONDS + 1) return { state };
+    if (await requestReplan(table, shard, state.epoch, nowSec - PLANNING_STALE_SECONDS)) return { state };
+    state = await getShardState(table, shard);
+    if (!state) return { wake: 'first schedule' };
+    if (isPlanning(state, nowSec)) return { wake: 'planning', state };
+  }
+  if (second <= state.plannedThrough) {
+    const late = lateTicks(run, cursor, now, state.plannedThrough);
+    await forEachLimited(late, 16, async (tick) => {
+      const entry = { id: run.id, runId: run.runId, ...tick, ...(tick.last ? { reason: completionReason(run.spec, tick) } : {}), ...payload };
+      await putLateEntry(table, shard, slotOf(Date.parse(tick.scheduledAt)), entry);
+    });
+    if (state.nextEmit !== undefined) {
+      const after = await addExtraSeconds(table, shard, state.epoch, late.map((tick) => slotOf(Date.parse(tick.scheduledAt))));
+      return after?.nextEmit !== undefined && windowWillRead(second, after.nextEmit)
+        ? { state } : { wake: 'due before the running window\'s next second', state };
+    }
+  }
+  return second < state.sleepUntil ? { wake: 'due before its next plan', state } : { state };
 }

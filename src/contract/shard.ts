@@ -64,6 +64,12 @@ export const MAX_SLEEP_SECONDS = 3_600;
  */
 export const PLANS_PER_EXECUTION = 1_500;
 
+/**
+ * A plan marks the shard state when it begins (`planningSince`) and clears the mark when it records; a mark older
+ * than this is a plan that crashed, and Starts no longer count on it.
+ */
+export const PLANNING_STALE_SECONDS = 60;
+
 /** A shard that should be active and has not written a heartbeat for this long is woken by the keeper. */
 export const SHARD_STALE_SECONDS = 90;
 

@@ -88,14 +88,55 @@ describe('Start on the sharded engine', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  test('a shard with no state yet, or planning right now, is woken', async () => {
+  test('a shard with no state yet is woken', async () => {
     shardStateIs(undefined);
     await start(commandEvent('Schedule Start', { id: 'a', duration: '2h' }));
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name).toBe(`sh${SHARD}-e1-g0`);
-    sfn.resetHistory();
-    shardStateIs({ ...SLEEPING, planningSince: NOW_S - 2 });
+  });
+
+  test('a waker that loses the race to a newer epoch starts no supervisor: the winner\'s plan reads the roster after it', async () => {
+    shardStateIs(undefined);
+    dynamo.on(UpdateItemCommand, { TableName: 'shards' }).rejects(conditionFailed());
     await start(commandEvent('Schedule Start', { id: 'a', duration: '2h' }));
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(calls(UpdateItemCommand, 'shards')).toHaveLength(1);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  describe('while a plan runs (planningSince set)', () => {
+    const PLANNING = { ...SLEEPING, planningSince: NOW_S - 2 };
+    const replanRequests = () => calls(UpdateItemCommand, 'shards').filter((u: any) => u.UpdateExpression === 'SET replan = :true');
+
+    test('a first tick before the plan\'s latest next plan asks it to replan (one conditional write), and wakes nothing', async () => {
+      shardStateIs(PLANNING);
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '2m' }));
+      const [request] = replanRequests();
+      expect(request.ConditionExpression).toBe('epoch = :epoch AND planningSince >= :since');
+      expect(unmarshall(request.ExpressionAttributeValues)).toEqual({ ':true': true, ':epoch': 7, ':since': NOW_S - 60 });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    test('a first tick more than an hour after the plan began needs nothing: a later plan reads the roster in time', async () => {
+      shardStateIs(PLANNING);
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90m' }));
+      expect(replanRequests()).toHaveLength(0);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    test('a plan that recorded meanwhile: the Start decides on what it recorded (here, sleeping past the tick: wake)', async () => {
+      dynamo.on(GetItemCommand, { TableName: 'shards' })
+        .resolvesOnce({ Item: marshall({ pk: `shard#${SHARD}`, sk: 'state', ...PLANNING }) })
+        .resolves({ Item: marshall({ pk: `shard#${SHARD}`, sk: 'state', ...SLEEPING }) });
+      dynamo.on(UpdateItemCommand, { TableName: 'shards', UpdateExpression: 'SET replan = :true' }).rejects(conditionFailed());
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '5m' }));
+      expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual([`sh${SHARD}-e8-g0`]);
+    });
+
+    test('a plan that crashed (its mark over a minute old) does not count: the Start decides as if none ran', async () => {
+      shardStateIs({ ...SLEEPING, planningSince: NOW_S - 61 });
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '5m' }));
+      expect(replanRequests()).toHaveLength(0);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
   });
 
   test('a first tick in a second already planned also gets a late slot entry', async () => {
@@ -126,6 +167,23 @@ describe('Start on the sharded engine', () => {
     test('a first tick at or before the window\'s next second (it may be emitting it now) wakes the shard', async () => {
       shardStateIs(WINDOW);
       windowAfterAdd(NOW_S + 95);
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+
+    test('a first tick in the window\'s next second, while its Wait has more than a second to go, is read by that Emit: no wake', async () => {
+      shardStateIs({ ...WINDOW, nextEmit: NOW_S + 90 });
+      windowAfterAdd(NOW_S + 90);
+      await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    test('a first tick in the window\'s next second, with less than a second to go when the entry is in, wakes the shard', async () => {
+      shardStateIs({ ...WINDOW, nextEmit: NOW_S + 90 });
+      dynamo.on(UpdateItemCommand, { TableName: 'shards', UpdateExpression: 'ADD extras :second' }).callsFake(() => {
+        jest.setSystemTime(new Date((NOW_S + 89.5) * 1000));
+        return { Attributes: marshall({ ...WINDOW, nextEmit: NOW_S + 90, extras: new Set([NOW_S + 90]) }) };
+      });
       await start(commandEvent('Schedule Start', { id: 'a', duration: '90s' }));
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
     });

@@ -48,6 +48,46 @@ const details = (detailType: string) => entriesPut().filter((e) => e.DetailType 
 const STATE = { epoch: 3, watermark: NOW_S, plannedThrough: NOW_S, sleepUntil: NOW_S, heartbeatAt: NOW_S };
 const planEvent = (plans = 0) => ({ op: 'plan' as const, state: { shard: 0, epoch: 3, generation: 0, plans }, supervisorArn: SUPERVISOR });
 
+describe('plan, while Starts join the roster', () => {
+  const ROSTER = [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }];
+  const recordCalls = () => writes(UpdateItemCommand).filter((u: any) => String(u.UpdateExpression).startsWith('SET plannedThrough'));
+  const rosterReads = () => dynamo.commandCalls(QueryCommand).filter((c: any) => c.args[0].input.ExpressionAttributeValues[':pk'].S === 'roster#0');
+
+  test('a Start\'s replan request makes the plan read the roster again before it records', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', ROSTER);
+    dynamo.on(UpdateItemCommand, { TableName: 'shards', ConditionExpression: 'epoch = :epoch AND attribute_not_exists(replan)' })
+      .rejectsOnce(conditionFailed({ pk: 'shard#0', sk: 'state', ...STATE, replan: true }))
+      .resolves({});
+    expect(await handler(planEvent())).toMatchObject({ route: 'window' });
+    expect(rosterReads()).toHaveLength(2);
+    expect(writes(UpdateItemCommand).map((u: any) => u.UpdateExpression.split(' ')[1])).toEqual(['planningSince', 'plannedThrough', 'planningSince', 'plannedThrough']);
+    expect(writes(UpdateItemCommand)[2].UpdateExpression).toContain('REMOVE replan');
+  });
+
+  test('after three plans disturbed by Starts, the last is recorded anyway and the shard plans again in a second', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', ROSTER);
+    dynamo.on(UpdateItemCommand, { TableName: 'shards', ConditionExpression: 'epoch = :epoch AND attribute_not_exists(replan)' })
+      .rejects(conditionFailed({ pk: 'shard#0', sk: 'state', ...STATE, replan: true }));
+    expect(await handler(planEvent())).toMatchObject({ route: 'sleep', sleepUntil: iso(1) });
+    const records = recordCalls();
+    expect(records.map((u: any) => u.ConditionExpression)).toEqual([
+      'epoch = :epoch AND attribute_not_exists(replan)', 'epoch = :epoch AND attribute_not_exists(replan)', 'epoch = :epoch',
+    ]);
+    expect(unmarshall(records[2].ExpressionAttributeValues)).toMatchObject({ ':sleep': NOW_S + 1 });
+  });
+
+  test('a record refused because a newer epoch owns the shard ends the supervisor', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', ROSTER);
+    dynamo.on(UpdateItemCommand, { TableName: 'shards', ConditionExpression: 'epoch = :epoch AND attribute_not_exists(replan)' })
+      .rejects(conditionFailed({ pk: 'shard#0', sk: 'state', ...STATE, epoch: 4 }));
+    expect(await handler(planEvent())).toMatchObject({ route: 'fenced' });
+    expect(rosterReads()).toHaveLength(1);
+  });
+});
+
 describe('plan', () => {
   test('a supervisor of an older epoch is fenced: it ends and writes nothing', async () => {
     shardStateIs({ ...STATE, epoch: 4 });
@@ -75,7 +115,7 @@ describe('plan', () => {
     expect(pages[0].expiresAt).toBe(NOW_S + 60 + 86_400);
     // Planning is announced first (fenced), then the result.
     const updates = writes(UpdateItemCommand);
-    expect(updates.map((u: any) => u.ConditionExpression)).toEqual(['epoch = :epoch', 'epoch = :epoch']);
+    expect(updates.map((u: any) => u.ConditionExpression)).toEqual(['epoch = :epoch', 'epoch = :epoch AND attribute_not_exists(replan)']);
     expect(unmarshall(updates[1].ExpressionAttributeValues)).toMatchObject({ ':through': NOW_S + 241, ':sleep': NOW_S + 240, ':epoch': 3 });
   });
 
@@ -324,7 +364,7 @@ describe('late seconds added by Starts while a window runs', () => {
     partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }]);
     await handler(planEvent());
     const recorded = writes(UpdateItemCommand)[1];
-    expect(recorded.UpdateExpression).toBe('SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now, nextEmit = :next REMOVE planningSince, extras');
+    expect(recorded.UpdateExpression).toBe('SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now, nextEmit = :next REMOVE planningSince, extras, replan');
     expect(unmarshall(recorded.ExpressionAttributeValues)).toMatchObject({ ':next': NOW_S + 60 });
   });
 });
