@@ -57,17 +57,33 @@ const PUT_EVENTS_CONCURRENCY = 8;
 const FAILED_ENTRY_ROUNDS = 4;
 
 /**
- * Put many scheduler events on the bus: 10 entries per call, several calls in parallel, resending only the entries
- * that failed (throttling, internal errors) a few times; throws if some still fail, so the caller retries the whole
- * second (ticks are delivered at least once). Entries within one call keep their order.
+ * Entry error codes worth resending; every other code fails for good (access, source or detail type not allowed,
+ * malformed detail, invalid argument, redaction failure).
+ * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsResultEntry.html
  */
-export async function emitAll(config: HandlerConfig, events: ReadonlyArray<{ detailType: string; detail: Record<string, unknown> }>): Promise<void> {
-  let pending = events.map((event) => ({
-    EventBusName: config.eventBusName,
-    Source: config.tickSource,
-    DetailType: event.detailType,
-    Detail: JSON.stringify(event.detail),
+export const RETRYABLE_ENTRY_ERRORS: ReadonlySet<string> = new Set(['InternalFailure', 'ThrottlingException']);
+
+/** An entry PutEvents refused for good: its index in the events given, and why. */
+export interface FailedEntry {
+  readonly index: number;
+  readonly errorCode: string;
+  readonly errorMessage?: string;
+}
+
+/**
+ * Put many scheduler events on the bus: 10 entries per call, several calls in parallel, resending only the entries
+ * that failed with a retryable error (throttling, internal errors) a few times; throws if some still fail that way,
+ * so the caller retries (ticks are delivered at least once). Returns the entries refused for good, which resending
+ * cannot help. Entries within one call keep their order.
+ */
+export async function putAll(
+  config: HandlerConfig, events: ReadonlyArray<{ detailType: string; detail: Record<string, unknown> }>,
+): Promise<FailedEntry[]> {
+  let pending = events.map((event, index) => ({
+    index,
+    entry: { EventBusName: config.eventBusName, Source: config.tickSource, DetailType: event.detailType, Detail: JSON.stringify(event.detail) },
   }));
+  const refused: FailedEntry[] = [];
   for (let round = 0; pending.length > 0; round++) {
     if (round >= FAILED_ENTRY_ROUNDS) {
       throw new Error(`PutEvents still failed for ${pending.length} of ${events.length} entries after ${round} rounds`);
@@ -75,15 +91,28 @@ export async function emitAll(config: HandlerConfig, events: ReadonlyArray<{ det
     if (round > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** round));
     const batches: typeof pending[] = [];
     for (let i = 0; i < pending.length; i += PUT_EVENTS_BATCH) batches.push(pending.slice(i, i + PUT_EVENTS_BATCH));
-    const failed: typeof pending = [];
+    const retry: typeof pending = [];
     await forEachLimited(batches, PUT_EVENTS_CONCURRENCY, async (batch) => {
-      const result = await eventBridge.send(new PutEventsCommand({ Entries: batch }));
+      const result = await eventBridge.send(new PutEventsCommand({ Entries: batch.map((b) => b.entry) }));
       if ((result.FailedEntryCount ?? 0) === 0) return;
-      batch.forEach((entry, index) => {
-        if (result.Entries?.[index]?.ErrorCode) failed.push(entry);
+      batch.forEach((pendingEntry, position) => {
+        const { ErrorCode: errorCode, ErrorMessage: errorMessage } = result.Entries?.[position] ?? {};
+        if (!errorCode) return;
+        if (RETRYABLE_ENTRY_ERRORS.has(errorCode)) retry.push(pendingEntry);
+        else refused.push({ index: pendingEntry.index, errorCode, ...(errorMessage ? { errorMessage } : {}) });
       });
     });
-    pending = failed;
+    pending = retry;
+  }
+  return refused.sort((a, b) => a.index - b.index);
+}
+
+/** {@link putAll}, for events that must all go out: an entry refused for good throws too. */
+export async function emitAll(config: HandlerConfig, events: ReadonlyArray<{ detailType: string; detail: Record<string, unknown> }>): Promise<void> {
+  const refused = await putAll(config, events);
+  if (refused.length > 0) {
+    const [first] = refused;
+    throw new Error(`PutEvents refused ${refused.length} of ${events.length} entries: ${first.errorCode} ${first.errorMessage ?? ''}`.trim());
   }
 }
 

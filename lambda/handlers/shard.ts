@@ -13,12 +13,13 @@ import {
 import { startExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
 import { recordCompletion, recordShardCheckpoint, recordShardFailure } from '../aws/schedule-table';
-import { emitAll, forEachLimited } from '../aws/scheduler-events';
+import { emitAll, forEachLimited, putAll } from '../aws/scheduler-events';
 import {
   deleteRosterEntry,
   getPayloads,
   getShardState,
   markPlanning,
+  putStopMarker,
   putSlotPage,
   queryRoster,
   querySlot,
@@ -114,7 +115,8 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
       await recordShardCheckpoint(config.tableName, { id, runId, ...checkpoint, now });
     });
     await forEachLimited(window.completed, WRITE_CONCURRENCY, (done) => complete(config, shards, shard, done, now));
-    await forEachLimited(window.failed, WRITE_CONCURRENCY, (poisoned) => fail(config, shards, shard, poisoned, now));
+    await forEachLimited(window.failed, WRITE_CONCURRENCY, ({ id, runId, error }) =>
+      fail(config, shards, shard, { id, runId, reason: POISONED_ERROR, cause: error }, now));
 
     const writes = [...window.slots.entries()].flatMap(([second, entries]) => pagesOf(entries).map((page, index) => ({ second, page, index })));
     let superseded = false;
@@ -181,12 +183,23 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
     return true;
   });
   const payloads = await getPayloads(config.tableName, due.filter((e) => e.payloadInItem));
-  const ticks = due.filter((e) => !e.payloadInItem || payloads.has(e.id));
-  await emitAll(config, ticks.map((e) => ({ detailType: DETAIL_TYPE.TICK, detail: tickDetail(e, payloads.get(e.id)) })));
-  await forEachLimited(ticks.filter((e) => e.last), WRITE_CONCURRENCY, (e) => complete(config, shards, shard, {
+  // A run whose tick cannot be built (its payload no longer parses) or that PutEvents refuses for good fails alone,
+  // at once: resending cannot help, and retrying the second would stall every other schedule of the shard.
+  const built = buildTicks(due.filter((e) => !e.payloadInItem || payloads.has(e.id)), payloads);
+  const refused = await putAll(config, built.ticks.map(({ detail }) => ({ detailType: DETAIL_TYPE.TICK, detail })));
+  const failures: RunFailure[] = [...built.poisoned, ...refused.map(({ index, errorCode, errorMessage }) => ({
+    id: built.ticks[index].entry.id,
+    runId: built.ticks[index].entry.runId,
+    reason: FAILED_ENTRY_ERROR,
+    cause: `${errorCode}${errorMessage ? `: ${errorMessage}` : ''}`,
+  }))];
+  await forEachLimited(failures, WRITE_CONCURRENCY, (failure) => fail(config, shards, shard, failure, now, { stopLaterTicks: true }));
+  const refusedAt = new Set(refused.map((r) => r.index));
+  const sent = built.ticks.filter((_, index) => !refusedAt.has(index)).map(({ entry }) => entry);
+  await forEachLimited(sent.filter((e) => e.last), WRITE_CONCURRENCY, (e) => complete(config, shards, shard, {
     id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end',
   }, now));
-  log('INFO', 'Emitted a second', { shard, epoch, second, ticks: ticks.length, lateMs: now.getTime() - second * 1000 });
+  log('INFO', 'Emitted a second', { shard, epoch, second, ticks: sent.length, failed: failures.length, lateMs: now.getTime() - second * 1000 });
   // The watermark moves, then the next second is chosen from the window's seconds and the late seconds Starts added.
   const next = await recordNextEmit(table, shard, epoch, second, rest, now);
   if (next === 'fenced') return ended;
@@ -215,6 +228,23 @@ function tickDetail(entry: SlotEntry, payloadJson?: string): Record<string, unkn
   };
 }
 
+/** The ticks of a second's entries, and the runs whose tick cannot be built (a payload that no longer parses). */
+function buildTicks(entries: readonly SlotEntry[], payloads: ReadonlyMap<string, string>): {
+  ticks: Array<{ entry: SlotEntry; detail: Record<string, unknown> }>; poisoned: RunFailure[];
+} {
+  const ticks: Array<{ entry: SlotEntry; detail: Record<string, unknown> }> = [];
+  const poisoned: RunFailure[] = [];
+  for (const entry of entries) {
+    try {
+      ticks.push({ entry, detail: tickDetail(entry, payloads.get(entry.id)) });
+    } catch (error) {
+      const cause = `tick ${entry.sequence} could not be built: ${error instanceof Error ? error.message : String(error)}`;
+      poisoned.push({ id: entry.id, runId: entry.runId, reason: POISONED_EMIT_ERROR, cause });
+    }
+  }
+  return { ticks, poisoned };
+}
+
 /** A run is over: mark its item COMPLETED (if it is still this run, running), announce it, and drop its roster entry. */
 async function complete(config: HandlerConfig, shards: ShardConfig, shard: number, done: PlannedCompletion, now: Date): Promise<void> {
   const owned = await recordCompletion(config.tableName, { ...done, now, retentionSeconds: config.retentionSeconds });
@@ -227,22 +257,41 @@ async function complete(config: HandlerConfig, shards: ShardConfig, shard: numbe
 /** The `error` of `Schedule Failed` for a run whose roster entry could not be planned. */
 export const POISONED_ERROR = 'ShardPlanFailed';
 
+/** The `error` of `Schedule Failed` for a run whose tick could not be built from its slot entry and payload. */
+export const POISONED_EMIT_ERROR = 'ShardEmitFailed';
+
 /**
- * A poisoned run (its entry cannot be planned): mark it FAILED (if it is still this run, running), report it with
- * `Schedule Failed`, and drop its roster entry, so it fails alone and its shard goes on.
+ * The `error` of `Schedule Failed` for a run whose tick PutEvents refused for good: the per-schedule engine's error
+ * for the same failure (its PutEvents Task fails with it).
+ */
+export const FAILED_ENTRY_ERROR = 'EventBridge.FailedEntry';
+
+/** A run that fails alone: its `reason` (the `error` of `Schedule Failed`) and the cause. */
+interface RunFailure {
+  readonly id: string;
+  readonly runId: string;
+  readonly reason: string;
+  readonly cause: string;
+}
+
+/**
+ * A run that fails alone (its entry cannot be planned, its tick cannot be built, or PutEvents refuses it): mark it
+ * FAILED (if it is still this run, running), report it with `Schedule Failed`, and drop its roster entry, so its shard
+ * goes on. A run failing in the emit also has ticks planned in later seconds: a stop marker drops them.
  */
 async function fail(
-  config: HandlerConfig, shards: ShardConfig, shard: number, poisoned: { id: string; runId: string; error: string }, now: Date,
+  config: HandlerConfig, shards: ShardConfig, shard: number, failure: RunFailure, now: Date, options: { stopLaterTicks?: boolean } = {},
 ): Promise<void> {
-  const { id, runId } = poisoned;
-  log('ERROR', 'A schedule could not be planned; it is marked FAILED', { shard, ...poisoned });
-  const owned = await recordShardFailure(config.tableName, { id, runId, reason: POISONED_ERROR, now, retentionSeconds: config.retentionSeconds });
+  const { id, runId, reason, cause } = failure;
+  log('ERROR', 'A schedule failed; it is marked FAILED', { shard, id, runId, reason, cause });
+  if (options.stopLaterTicks) await putStopMarker(shards.shardTableName, shard, { id, runId, processedAt: now });
+  const owned = await recordShardFailure(config.tableName, { id, runId, reason, now, retentionSeconds: config.retentionSeconds });
   if (owned) {
     // The detail has the fields of the per-schedule engine's Schedule Failed: `error`, and `failure` with Error and Cause.
-    const detail = { id, runId, error: POISONED_ERROR, failure: { Error: POISONED_ERROR, Cause: poisoned.error } };
+    const detail = { id, runId, error: reason, failure: { Error: reason, Cause: cause } };
     await emitAll(config, [{ detailType: DETAIL_TYPE.FAILED, detail }]);
   }
-  await deleteRosterEntry(shards.shardTableName, shard, poisoned.id, poisoned.runId);
+  await deleteRosterEntry(shards.shardTableName, shard, id, runId);
 }
 
 /**

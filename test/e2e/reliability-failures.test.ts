@@ -5,7 +5,8 @@
  *
  * The dead-letter cases fail the StartExecution a Start makes and the StopExecution a Stop makes, and the failing
  * plan step ends the schedule's own execution: all three are the per-schedule engine's (`perScheduleExecutions`). A
- * schedule whose tick entries keep failing is marked FAILED on every engine.
+ * schedule whose tick entries PutEvents refuses for good is marked FAILED on every engine, and on the sharded engine
+ * it fails alone: the other schedules of its shard go on.
  */
 import { createScheduler, ENGINES } from './engines';
 import { LocalScheduler } from '../../local/src';
@@ -25,10 +26,9 @@ afterEach(async () => {
 const serviceDown = () => new AwsError('ServiceUnavailable', 'Service is unavailable', 503);
 const planFunction = () => local.functions.find((fn) => fn.name.includes('PlanFunction'))!;
 
-// Every case here is a failure path of the per-schedule engine's executions (dead-lettered StartExecution and
-// StopExecution, a plan step or PutEvents failing for good). The sharded engine's poisoned-schedule path (a run whose
-// entry cannot be planned is marked FAILED with Schedule Failed) is tested in test/lambda/handlers/shard.test.ts.
-describe.each(ENGINES.filter((e) => e.perScheduleExecutions))('on the $name engine', (engine) => {
+// The sharded engine's poisoned-schedule paths inside the loop (a roster entry that cannot be planned, a tick that
+// cannot be built) are tested in test/lambda/handlers/shard.test.ts: the local runtime cannot corrupt an item.
+describe.each(ENGINES)('on the $name engine', (engine) => {
   beforeEach(async () => {
     local = await createScheduler(engine, { now: T0 });
   });
@@ -112,24 +112,25 @@ describe.each(ENGINES.filter((e) => e.perScheduleExecutions))('on the $name engi
       });
     }
 
-    // The per-schedule engine fails the run once its PutEvents retries are spent. The sharded engine treats a failed
-    // entry as transient, for the whole second: the second is retried and then skipped, and the schedule goes on
-    // (docs/sharded-engine.md, "Failures and retries"); failing one run on a entry that fails for good is not built yet.
-    if (engine.perScheduleExecutions) {
-      test('GIVEN tick PutEvents entries keep failing THEN the run fails with EventBridge.FailedEntry and Schedule Failed is emitted', async () => {
-        await local.put({ source: 'my.app', detailType: 'Schedule Start', detail: { id: 'mute', every: '1m' } });
-        await local.advanceBy(2 * MINUTE + 30 * SECOND);
-        local.bus.injectFault('InternalFailure', 9, 'Schedule Tick'); // 1 attempt + 8 retries
-        await local.advanceBy(30 * MINUTE);
+    // An entry refused for good (a permission boundary on the detail type, say): the per-schedule engine fails the
+    // run once its PutEvents Task's retries are spent; the sharded engine at once, since the code is not retryable
+    // (InternalFailure and ThrottlingException are, and are resent: test/lambda/handlers/shard.test.ts).
+    test('GIVEN tick PutEvents entries are refused for good THEN the run fails with EventBridge.FailedEntry and Schedule Failed is emitted', async () => {
+      await local.put({ source: 'my.app', detailType: 'Schedule Start', detail: { id: 'mute', every: '1m' } });
+      await local.advanceBy(2 * MINUTE + 30 * SECOND);
+      local.bus.injectFault('NotAuthorizedForDetailTypeException', 9, 'Schedule Tick'); // 1 attempt + 8 retries
+      await local.advanceBy(30 * MINUTE);
 
-        expect(local.ticks('mute')).toHaveLength(2);
-        expect(local.eventsOfType('Schedule Failed', 'mute')).toEqual([expect.objectContaining({ id: 'mute', error: 'EventBridge.FailedEntry' })]);
-        expect(await local.item('mute')).toMatchObject({ status: 'FAILED' });
-        if (engine.perScheduleExecutions) {
-          expect(await local.item('mute')).toMatchObject({ reason: 'EventBridge.FailedEntry' });
-          expect(local.executions().map((e) => e.status)).toEqual(['FAILED']);
-        }
-      });
-    }
+      expect(local.ticks('mute')).toHaveLength(2);
+      expect(local.eventsOfType('Schedule Failed', 'mute')).toEqual([expect.objectContaining({ id: 'mute', error: 'EventBridge.FailedEntry' })]);
+      expect(await local.item('mute')).toMatchObject({ status: 'FAILED', reason: 'EventBridge.FailedEntry' });
+      if (engine.perScheduleExecutions) expect(local.executions().map((e) => e.status)).toEqual(['FAILED']);
+
+      // The id can be started again, and ticks (the faults left over are cleared first).
+      local.bus.clearFaults();
+      await local.put({ source: 'my.app', detailType: 'Schedule Start', detail: { id: 'mute', every: '1m', limit: 2 } });
+      await local.advanceBy(3 * MINUTE);
+      expect(await local.item('mute')).toMatchObject({ status: 'COMPLETED' });
+    });
   });
 });

@@ -271,6 +271,40 @@ describe('emit', () => {
     expect(sent).toEqual([['a', 'b'], ['b'], ['b'], ['b']]);
     expect(writes(UpdateItemCommand).filter((u: any) => u.UpdateExpression.startsWith('SET watermark'))).toHaveLength(0);
   });
+  test('a tick PutEvents refuses for good fails its run alone, at once: FAILED, Schedule Failed, a stop marker for its later ticks; the second goes on', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a'), tick('b', { last: true, reason: 'once' }), tick('c')]);
+    bus.on(PutEventsCommand).callsFake((input) => {
+      const entries = input.Entries.map((e: any) => (JSON.parse(e.Detail).id === 'b' && e.DetailType === 'Schedule Tick'
+        ? { ErrorCode: 'NotAuthorizedForDetailTypeException', ErrorMessage: 'not allowed' } : { EventId: '1' }));
+      return { FailedEntryCount: entries.filter((e: any) => e.ErrorCode).length, Entries: entries };
+    });
+    expect(await handler(window([0]))).toMatchObject({ more: false });
+
+    // Sent once, not resent: the code is not retryable.
+    expect(bus.commandCalls(PutEventsCommand)[0].args[0].input.Entries!.map((e) => JSON.parse(e.Detail!).id)).toEqual(['a', 'b', 'c']);
+    const failed = writes(UpdateItemCommand, 'schedules').find((u: any) => unmarshall(u.ExpressionAttributeValues)[':failed'] === 'FAILED');
+    expect(unmarshall(failed.ExpressionAttributeValues)).toMatchObject({ ':runId': 'run-b', ':reason': 'EventBridge.FailedEntry' });
+    expect(details('Schedule Failed')).toEqual([{
+      id: 'b', runId: 'run-b', error: 'EventBridge.FailedEntry', failure: { Error: 'EventBridge.FailedEntry', Cause: 'NotAuthorizedForDetailTypeException: not allowed' },
+    }]);
+    expect(details('Schedule Completed')).toEqual([]);
+    const marker = writes(PutItemCommand).map((i: any) => unmarshall(i.Item)).find((i) => i.pk === 'stops#0');
+    expect(marker).toMatchObject({ id: 'b', runId: 'run-b', processedAt: NOW.toISOString() });
+    expect(writes(DeleteItemCommand)[0]).toMatchObject({ Key: marshall({ pk: 'roster#0', sk: 'b' }) });
+    expect(writes(UpdateItemCommand).filter((u: any) => u.UpdateExpression.startsWith('SET watermark'))).toHaveLength(1);
+  });
+
+  test('a tick that cannot be built (its payload no longer parses) fails its run with ShardEmitFailed; the others go out', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a', { payloadJson: '{"ok":1}' }), tick('rotten', { payloadJson: '{"cut' })]);
+    await handler(window([0]));
+    expect(details('Schedule Tick').map((d) => d.id)).toEqual(['a']);
+    expect(details('Schedule Failed')).toEqual([{
+      id: 'rotten', runId: 'run-rotten', error: 'ShardEmitFailed', failure: { Error: 'ShardEmitFailed', Cause: expect.stringContaining('tick 1 could not be built') },
+    }]);
+    expect(writes(UpdateItemCommand).filter((u: any) => u.UpdateExpression.startsWith('SET watermark'))).toHaveLength(1);
+  });
 });
 
 describe('keep', () => {
