@@ -3,6 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { putEventsTransport, sendPutEventsWithClient } from '../../../lambda/aws/scheduler-events';
 import { ENV } from '../../../src/contract';
 
 /** The environment the construct gives the handlers, for handler unit tests. */
@@ -50,6 +51,8 @@ export function mockAwsClients() {
     clients.sfn.reset();
     clients.bus.reset();
     clients.bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    // The emitter's lean PutEvents sender bypasses the client: send through the mocked client instead.
+    putEventsTransport.send = sendPutEventsWithClient;
   });
   return clients;
 }
