@@ -9,13 +9,17 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BASELINE_TICK_SOURCE, BaselineStack } from './baseline-stack';
-import { PRICES } from './cost-model';
+import { emitterGbSecondsPerTick, PRICES } from './cost-model';
+import { shardOf } from '../lambda/domain/shards';
 import { LocalScheduler } from '../local/src';
 import { LocalEventBus } from '../local/src/event-bus-local';
 import { LocalFunction } from '../local/src/lambda-local';
 import { LocalStack } from '../local/src/local-stack';
 import { localAppContext } from '../local/src/template-resolver';
 import { VirtualClock } from '../local/src/virtual-clock';
+
+/** Shards of the sharded engine in every workload. */
+export const SHARDS = 4;
 
 /** `source` of the Schedule Start commands the benchmark puts. */
 export const COMMAND_SOURCE = 'bench.app';
@@ -40,7 +44,7 @@ export function shardedEngineProps(): Record<string, unknown> | undefined {
   const lib = require('../src');
   const engine = lib.SchedulerEngine;
   if (typeof engine?.sharded !== 'function') return undefined;
-  return { engine: engine.sharded({ shards: 4 }) };
+  return { engine: engine.sharded({ shards: SHARDS }) };
 }
 
 export interface Counters {
@@ -64,8 +68,21 @@ export interface Counters {
   readonly expressRequests: number;
   /** Express billed GB-seconds; 0 until the local runtime reports them. */
   readonly expressGbSeconds: number;
-  /** Lambda GB-seconds: invocations x each function's memory x the assumed billed duration (PRICES.lambdaAssumedMs). */
+  /**
+   * Lambda GB-seconds: invocations x each function's memory x the assumed billed duration (PRICES.lambdaAssumedMs),
+   * plus, for the sharded engine's emits, the CPU-bound time beyond it (see `emitterCpu`).
+   */
   readonly lambdaGbSeconds: number;
+}
+
+/**
+ * The sharded engine's emitter CPU per tick (bench/emitter-cpu.ts), once measured: an emit of n ticks is billed
+ * `max(assumed duration x memory, n x CPU per tick x 1,769 MB per vCPU)`, since Lambda's CPU grows with memory. The
+ * runtime cannot see Lambda's billed duration; this is the benchmark's model of it.
+ */
+let emitterCpuMicrosPerTick = 0;
+export function setEmitterCpu(cpuMicrosPerTick: number): void {
+  emitterCpuMicrosPerTick = cpuMicrosPerTick;
 }
 
 export interface BenchRuntime {
@@ -173,6 +190,30 @@ function reported(stats: object, ...names: string[]): number {
   return 0;
 }
 
+/** The memory of the sharded engine's shard function (the one the window invokes), from the template. */
+function shardMemoryMb(local: LocalStack): number {
+  const fn = local.resolver.functions().find((f) => /ShardFunction/.test(f.logicalId) || /[\/]shard$/.test(f.assetPath ?? ''));
+  return fn?.memorySize ?? 512;
+}
+
+/**
+ * GB-seconds the sharded engine's emits spend on CPU beyond the assumed duration each is already charged: ticks put
+ * on the bus in the same virtual second by one shard (4 shards, as `shardedEngineProps`) are one emit.
+ */
+function emitterCpuBeyondAssumed(bus: LocalEventBus, tickSource: string, memoryMb: number): number {
+  if (emitterCpuMicrosPerTick <= 0) return 0;
+  const perEmit = new Map<string, number>();
+  for (const event of bus.events()) {
+    if (event.source !== tickSource || event.detailType !== 'Schedule Tick') continue;
+    const key = `${shardOf(String(event.detail.id), SHARDS)}@${Math.floor(event.time.getTime() / 1000)}`;
+    perEmit.set(key, (perEmit.get(key) ?? 0) + 1);
+  }
+  const assumed = (memoryMb / 1024) * (PRICES.lambdaAssumedMs / 1000);
+  let extra = 0;
+  for (const n of perEmit.values()) extra += Math.max(0, emitterGbSecondsPerTick(emitterCpuMicrosPerTick) * n - assumed);
+  return extra;
+}
+
 /** Both designs run on a LocalStack: the same counters, read the same way. */
 function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventBusName?: string): BenchRuntime {
   const lambdaMillis: number[] = [];
@@ -187,6 +228,7 @@ function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventB
       const stats = local.stats();
       const sfn = local.stepFunctions.stats();
       const { ticks, duplicateTicks, emitted } = countEvents(local.bus, tickSource);
+      const emitterExtra = design === 'sharded' ? emitterCpuBeyondAssumed(local.bus, tickSource, shardMemoryMb(local)) : 0;
       const expressTransitions = reported(sfn, 'expressStateTransitions', 'expressTransitions');
       const standardTransitions = reported(sfn, 'standardStateTransitions', 'standardTransitions') || stats.stateTransitions - expressTransitions;
       return {
@@ -198,7 +240,7 @@ function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventB
         expressRequests: reported(sfn, 'expressExecutionsStarted', 'expressRequests'),
         expressGbSeconds: reported(sfn, 'expressGbSeconds', 'expressBilledGbSeconds'),
         lambdaGbSeconds: local.functions.reduce((n, fn) => n + fn.invocations * (memoryMb.get(fn.arn) ?? 128) / 1024, 0)
-          * (PRICES.lambdaAssumedMs / 1000),
+          * (PRICES.lambdaAssumedMs / 1000) + emitterExtra,
         lambdaInvocations: stats.lambdaInvocations,
         // Failed conditional writes are billed as writes too.
         dynamoWrites: stats.dynamoWrites + stats.dynamoConditionalCheckFailures,

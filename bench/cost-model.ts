@@ -80,5 +80,21 @@ export const SHARD_MONTH_MODEL = {
   source: 'docs/sharded-engine.md, Fixed cost per shard-month',
 } as const;
 
+/**
+ * Lambda allocates CPU in proportion to memory, one vCPU at 1,769 MB: CPU-bound work of one vCPU-second is billed
+ * 1,769 MB x 1 s at any memory size (less memory, proportionally longer).
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+ */
+export const LAMBDA_GB_PER_VCPU = 1_769 / 1_024;
+
+/**
+ * GB-seconds per tick the sharded engine's emitter spends on CPU (measured by bench/emitter-cpu.ts): the benchmark
+ * adds it to the sharded engine's Lambda GB-seconds, since its assumed 100 ms per invocation does not grow with the
+ * ticks an emit sends (a second of 1,000 ticks is 100 PutEvents calls).
+ */
+export function emitterGbSecondsPerTick(cpuMicrosPerTick: number): number {
+  return (cpuMicrosPerTick / 1e6) * LAMBDA_GB_PER_VCPU;
+}
+
 /** Seconds in the 30-day month the design's arithmetic uses. */
 export const MONTH_SECONDS = 30 * 24 * 3600;

@@ -13,10 +13,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Counters, Design, shardedEngineProps } from './bench-runtimes';
+import { Counters, Design, setEmitterCpu, shardedEngineProps, SHARDS } from './bench-runtimes';
 import { BundleResult, measureBundles } from './bundle-load';
-import { costPerMillionTicks, CostBreakdown, eventBridgeSchedulerPerMillionTicks, MONTH_SECONDS, PRICES, SHARD_MONTH_MODEL } from './cost-model';
+import { costPerMillionTicks, CostBreakdown, emitterGbSecondsPerTick, eventBridgeSchedulerPerMillionTicks, MONTH_SECONDS, PRICES, SHARD_MONTH_MODEL } from './cost-model';
 import { measureCronSpeed } from './cron-speed';
+import { EmitterCpuResult, measureEmitterCpu } from './emitter-cpu';
 import { measurePlanStep } from './plan-step';
 import { fixed, renderTable, Row, section, times, usd } from './report-table';
 import { median } from './stats';
@@ -26,8 +27,6 @@ import { measureIdleShards, Rates, rates, runWorkload, Workload, WorkloadResult,
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(ROOT, process.env.BENCH_OUT || '.bench/results.json');
-/** Shards of the sharded engine in every workload (`SchedulerEngine.sharded({ shards: 4 })`). */
-const SHARDS = 4;
 
 const LIMITS = {
   transitionsPerTick: 2.05,
@@ -196,6 +195,15 @@ async function main(): Promise<void> {
     : 'sharded engine: not in src/ yet (no SchedulerEngine.sharded): its column is skipped and its targets are not evaluated';
   progress(shardedNote);
 
+  let emitter: EmitterCpuResult | undefined;
+  if (sharded) {
+    const emits = QUICK ? 10 : 30;
+    progress(`emitter CPU: the shard function emitting ${emits} seconds of 1,000 ticks against a fake DynamoDB and EventBridge`);
+    emitter = await measureEmitterCpu(1_000, emits);
+  }
+  // The sharded engine's emits are billed for their CPU beyond the assumed duration (bench-runtimes.ts).
+  if (emitter) setEmitterCpu(emitter.cpuMicrosPerTick);
+
   const measured = new Map<string, Measured>();
   const shardedRunErrors: { workload: string; error: string }[] = [];
   for (const w of workloads(QUICK)) {
@@ -273,6 +281,14 @@ async function main(): Promise<void> {
     rows.push({ figure: `idle shard-month, USD (measured: ${idleShards.hours} virtual hours, scaled)`, workload: 'no schedules', sharded: usd(idleShards.usdPerShardMonth) });
   } else {
     rows.push({ figure: 'idle shard-month, USD (measured)', workload: 'no schedules', sharded: 'skipped' });
+  }
+  if (emitter) {
+    const usd1m = emitterGbSecondsPerTick(emitter.cpuMicrosPerTick) * PRICES.lambdaPerGbSecond * 1e6;
+    rows.push(section('sharded emitter CPU (shard function bundle, seconds of 1,000 ticks, fake DynamoDB and EventBridge in another process)'));
+    rows.push({ figure: 'CPU per tick, µs (this machine; handler, SDK, signing, HTTP)', workload: `${emitter.emits} x 1,000 ticks`, sharded: fixed(emitter.cpuMicrosPerTick, 1) });
+    rows.push({ figure: '  of which user CPU, µs (system time is mostly socket writes, slow in this sandbox)', workload: `${emitter.emits} x 1,000 ticks`, sharded: fixed(emitter.userMicrosPerTick, 1) });
+    rows.push({ figure: 'ticks per vCPU-second', workload: `${emitter.emits} x 1,000 ticks`, sharded: fixed(emitter.ticksPerCpuSecond, 0) });
+    rows.push({ figure: 'that CPU, USD per million ticks, if every tick paid it (an emit is billed max(100 ms, its CPU))', workload: '1,769 MB = 1 vCPU', sharded: usd(usd1m) });
   }
 
   const notEvaluated: { name: string; limit: number; comparison: string; reason: string }[] = [];
@@ -394,6 +410,7 @@ async function main(): Promise<void> {
       eventBridgeSchedulerPerMillion: eventBridgeSchedulerPerMillionTicks(),
     })),
     shardMonth: { model: SHARD_MONTH_MODEL, measuredIdle: idleShards },
+    emitterCpu: emitter,
     bundles,
     synth,
     planStep: plan,
