@@ -51,6 +51,11 @@ export interface ShardState {
   readonly extras?: Set<number>;
   /** Set by a Start that joined the roster while a plan ran: that plan reads the roster again before it records. */
   readonly replan?: boolean;
+  /**
+   * The latest second whose send began (set before PutEvents, never lowered, kept across epochs): its ticks may have
+   * gone out even if the watermark never reached it, so a plan that skips it still counts its occurrences as numbered.
+   */
+  readonly emitting?: number;
 }
 
 const key = (pk: string, sk: string) => marshall({ pk, sk });
@@ -176,6 +181,31 @@ export async function addExtraSeconds(tableName: string, shard: number, epoch: n
   } catch (error) {
     if (isConditionFailure(error)) return undefined;
     throw error;
+  }
+}
+
+/**
+ * A send of second `second` begins: raise `emitting` to it (never lower it). Returns the state, or undefined when a
+ * newer epoch owns the shard.
+ */
+export async function markEmitting(tableName: string, shard: number, epoch: number, second: number): Promise<ShardState | undefined> {
+  try {
+    const result = await dynamodb.send(new UpdateItemCommand({
+      TableName: tableName,
+      Key: stateKey(shard),
+      UpdateExpression: 'SET emitting = :second',
+      ConditionExpression: 'epoch = :epoch AND (attribute_not_exists(emitting) OR emitting < :second)',
+      ExpressionAttributeValues: marshall({ ':second': second, ':epoch': epoch }),
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }));
+    return unmarshall(result.Attributes!) as ShardState;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    // Refused: a newer epoch, or `emitting` already at or past this second (a retried step), which is fine.
+    const item = (error as { Item?: Record<string, any> }).Item;
+    const current = item ? (unmarshall(item) as ShardState) : undefined;
+    return current?.epoch === epoch ? current : undefined;
   }
 }
 

@@ -100,14 +100,19 @@ const COUNT_CAP = 10_000_000;
 /**
  * Plans the window `[from, from + WINDOW_SECONDS]` of a shard whose seconds up to `watermark` are emitted:
  * `from = max(watermark + 1, now - 10 s)`. Occurrences after the watermark that are now more than 10 s late are
- * skipped, and skip no sequence number: those schedules get a rewritten checkpoint.
+ * skipped, and skip no sequence number: those schedules get a rewritten checkpoint; except those up to `emitting`, the
+ * last second whose send began (it may have gone out), which keep theirs.
  */
-export function planWindow(entries: readonly RosterEntry[], watermark: number, now: Date): WindowPlan {
+export function planWindow(entries: readonly RosterEntry[], watermark: number, now: Date, emitting?: number): WindowPlan {
   const from = Math.max(watermark + 1, Math.ceil((now.getTime() - MISSED_TOLERANCE_MS) / 1000));
   const through = from + WINDOW_SECONDS;
   const startMs = (from - 1) * 1000; // exclusive: second `from` covers occurrences in ((from - 1) s, from s]
   const endMs = through * 1000;
   const emittedMs = watermark * 1000;
+  // Seconds after the watermark up to `emitting` may have gone out (a send was under way when the loop stopped). The
+  // ones this window skips still count as numbered, so a later tick never reuses a number a tick may already carry;
+  // the worst case is a gap. Seconds the window covers again are re-sent with their own numbers (at least once).
+  const numberedMs = Math.max(emittedMs, Math.min((emitting ?? 0) * 1000, startMs));
   const slots = new Map<number, SlotEntry[]>();
   const checkpoints: WindowPlan['checkpoints'] = [];
   const completed: PlannedCompletion[] = [];
@@ -124,7 +129,7 @@ export function planWindow(entries: readonly RosterEntry[], watermark: number, n
       const cap = spec.limit ?? COUNT_CAP;
       // Occurrences up to the watermark were emitted; those after it and before the window are skipped.
       const sequence = checkpoint.sequence
-        + (afterMs < emittedMs ? countOccurrences(spec, new Date(afterMs), new Date(emittedMs), cap) : 0);
+        + (afterMs < numberedMs ? countOccurrences(spec, new Date(afterMs), new Date(numberedMs), cap) : 0);
       const cursorAfterMs = Math.max(afterMs, startMs);
       const skipped = countOccurrences(spec, new Date(Math.max(afterMs, emittedMs)), new Date(startMs), 1) > 0;
       const cursor = { sequence, after: new Date(cursorAfterMs).toISOString(), executionTicks: 0 };

@@ -18,6 +18,7 @@ import {
   deleteRosterEntry,
   getPayloads,
   getShardState,
+  markEmitting,
   markPlanning,
   putStopMarker,
   putSlotPage,
@@ -109,7 +110,7 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     if (attempt > 1) now = new Date();
     if (!(await markPlanning(table, shard, epoch, now))) return fenced('a newer epoch owns the shard');
     const roster = await queryRoster(table, shard);
-    const window = planWindow(roster, state.watermark, now);
+    const window = planWindow(roster, state.watermark, now, state.emitting);
     await forEachLimited(window.checkpoints, WRITE_CONCURRENCY, async ({ id, runId, checkpoint }) => {
       await writeCheckpoint(table, shard, id, runId, checkpoint);
       await recordShardCheckpoint(config.tableName, { id, runId, ...checkpoint, now });
@@ -170,6 +171,8 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
     log('WARN', 'A second is too late to emit; skipping to a new plan', { shard, epoch, second, lateMs: now.getTime() - second * 1000 });
     return ended;
   }
+  // From here the second's ticks may go out: a restart that skips this second must not give their numbers again.
+  if (!(await markEmitting(table, shard, epoch, second))) return ended;
   const [entries, markers] = await Promise.all([
     querySlot(table, shard, second),
     queryStopMarkers(table, shard, new Date(now.getTime() - STOP_MARKER_TTL_SECONDS * 1000)),

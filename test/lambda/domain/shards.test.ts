@@ -100,6 +100,21 @@ describe('planWindow', () => {
     expect(plan.checkpoints).toEqual([{ id: 'a', runId: 'run-a', checkpoint: { sequence: 1, after: iso(289) } }]);
   });
 
+  test('a skipped second whose send had begun (emitting) keeps its numbers: a later tick never reuses one', () => {
+    // The shard emitted through +60 s; the send of +120 began (its ticks may have gone out), then it was down until +300 s.
+    const plan = planWindow([entry('a', { every: '60s' })], NOW_S + 60, at(300), NOW_S + 120);
+    // +120 counts as numbered (2); +180 and +240 are skipped; +300 is numbered 3.
+    expect(ticksOf(plan.slots)[0]).toMatchObject({ sequence: 3, scheduledAt: iso(300) });
+    expect(plan.checkpoints).toEqual([{ id: 'a', runId: 'run-a', checkpoint: { sequence: 2, after: iso(289) } }]);
+  });
+
+  test('a second whose send had begun and that the window covers again is re-sent with its own number', () => {
+    // Restarted 5 s after the send of +120 began: the window starts 10 s back, at +115, and covers +120 again.
+    const plan = planWindow([entry('a', { every: '60s' })], NOW_S + 60, at(125), NOW_S + 120);
+    expect(plan.from).toBe(NOW_S + 115);
+    expect(ticksOf(plan.slots)[0]).toMatchObject({ sequence: 2, scheduledAt: iso(120) });
+  });
+
   test('a checkpoint older than an hour is moved up, to keep counting from it cheap, with the same numbering', () => {
     const hours = 2 * CHECKPOINT_MAX_AGE_MS / 1000;
     const plan = planWindow([entry('a', { cron: '* * * * *' })], NOW_S + hours, at(hours));

@@ -271,6 +271,29 @@ describe('emit', () => {
     expect(sent).toEqual([['a', 'b'], ['b'], ['b'], ['b']]);
     expect(writes(UpdateItemCommand).filter((u: any) => u.UpdateExpression.startsWith('SET watermark'))).toHaveLength(0);
   });
+  test('before sending, the second is marked as emitting (raised, never lowered); a mark refused by a newer epoch sends nothing', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a')]);
+    await handler(window([0]));
+    const [mark] = writes(UpdateItemCommand);
+    expect(mark).toMatchObject({ UpdateExpression: 'SET emitting = :second', ConditionExpression: 'epoch = :epoch AND (attribute_not_exists(emitting) OR emitting < :second)' });
+    expect(unmarshall(mark.ExpressionAttributeValues)).toEqual({ ':second': NOW_S, ':epoch': 3 });
+    expect(bus.commandCalls(PutEventsCommand)).toHaveLength(1);
+
+    bus.resetHistory();
+    dynamo.on(UpdateItemCommand, { UpdateExpression: 'SET emitting = :second' }).rejects(conditionFailed({ pk: 'shard#0', sk: 'state', ...STATE, epoch: 4 }));
+    expect(await handler(window([0]))).toMatchObject({ more: false });
+    expect(bus.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  test('a retried step whose mark is already at its second sends it again (at least once)', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('a')]);
+    dynamo.on(UpdateItemCommand, { UpdateExpression: 'SET emitting = :second' }).rejects(conditionFailed({ pk: 'shard#0', sk: 'state', ...STATE, watermark: NOW_S - 1, emitting: NOW_S }));
+    await handler(window([0]));
+    expect(details('Schedule Tick').map((d) => d.id)).toEqual(['a']);
+  });
+
   test('a tick PutEvents refuses for good fails its run alone, at once: FAILED, Schedule Failed, a stop marker for its later ticks; the second goes on', async () => {
     shardStateIs({ ...STATE, watermark: NOW_S - 1 });
     slotHas(0, [tick('a'), tick('b', { last: true, reason: 'once' }), tick('c')]);
@@ -371,9 +394,10 @@ describe('late seconds added by Starts while a window runs', () => {
     partitionHas(`slot#0#${NOW_S}`, [{ sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('a')]) }]);
     expect(await handler(emitEvent)).toEqual({ shard: 0, epoch: 3, seconds: [NOW_S + 10, NOW_S + 30], at: iso(10), more: true });
     const updates = writes(UpdateItemCommand);
-    expect(updates[0].UpdateExpression).toBe('SET watermark = :second, heartbeatAt = :now DELETE extras :done');
-    expect(updates[1]).toMatchObject({ UpdateExpression: 'SET nextEmit = :next', ConditionExpression: 'epoch = :epoch AND size(extras) = :count' });
-    expect(unmarshall(updates[1].ExpressionAttributeValues)).toMatchObject({ ':next': NOW_S + 10, ':count': 2 });
+    expect(updates[0].UpdateExpression).toBe('SET emitting = :second');
+    expect(updates[1].UpdateExpression).toBe('SET watermark = :second, heartbeatAt = :now DELETE extras :done');
+    expect(updates[2]).toMatchObject({ UpdateExpression: 'SET nextEmit = :next', ConditionExpression: 'epoch = :epoch AND size(extras) = :count' });
+    expect(unmarshall(updates[2].ExpressionAttributeValues)).toMatchObject({ ':next': NOW_S + 10, ':count': 2 });
   });
 
   test('a Start that adds one while the next second is being chosen is seen: the choice is made again', async () => {
@@ -390,7 +414,7 @@ describe('late seconds added by Starts while a window runs', () => {
     shardStateIs({ ...STATE, watermark: NOW_S - 1, nextEmit: NOW_S });
     partitionHas(`slot#0#${NOW_S}`, [{ sk: 'p#0', epoch: 3, entries: JSON.stringify([tick('a')]) }]);
     expect(await handler({ ...emitEvent, window: { ...emitEvent.window, seconds: [NOW_S] } })).toMatchObject({ more: false });
-    expect(writes(UpdateItemCommand)[1]).toMatchObject({ UpdateExpression: 'REMOVE nextEmit', ConditionExpression: 'epoch = :epoch AND attribute_not_exists(extras)' });
+    expect(writes(UpdateItemCommand)[2]).toMatchObject({ UpdateExpression: 'REMOVE nextEmit', ConditionExpression: 'epoch = :epoch AND attribute_not_exists(extras)' });
   });
 
   test('a plan that runs a window records its first second as nextEmit, and starts extras afresh', async () => {
