@@ -17,9 +17,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { BusEvent } from './event-bus-local';
+import { DynamicScheduler, DynamicSchedulerProps } from './library';
 import { LocalStack, StatusChangeEvents } from './local-stack';
 import { localAppContext } from './template-resolver';
-import { DynamicScheduler, DynamicSchedulerProps } from '../../src';
 
 export interface LocalSchedulerOptions {
   /** Props of the scheduler under test (`eventBus` is created from `eventBusName`). */
