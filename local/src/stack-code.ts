@@ -1,0 +1,42 @@
+/**
+ * Where the code of a user's functions is, read from the stack's constructs.
+ *
+ * A user's app is synthesized without `localAppContext`, so the template has no `aws:asset:path` metadata; the
+ * asset constructs know the path. `lambda.Code.fromAsset(dir)` runs from `dir` itself (its `require`s resolve from
+ * there, as in the user's project); a bundled asset (`NodejsFunction`, or `bundling` options) runs from its bundle
+ * output, the staged directory.
+ */
+import { AssetStaging, CfnResource, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+
+/** Where an asset function's code is. */
+export interface FunctionCode {
+  /** The logical id of its `AWS::Lambda::Function`. */
+  readonly logicalId: string;
+  /** Its construct path (e.g. `App/Stack/Reminder/Resource`). */
+  readonly constructPath: string;
+  /** The directory its handler module is in. */
+  readonly dir: string;
+}
+
+/** The code of each asset function of the stack. */
+export function functionCodes(stack: Stack): FunctionCode[] {
+  const codes: FunctionCode[] = [];
+  for (const construct of stack.node.findAll()) {
+    if (!(construct instanceof lambda.CfnFunction) || Stack.of(construct) !== stack) continue;
+    const owner = construct.node.scope;
+    if (!owner) continue;
+    const asset = owner.node.children.find((child): child is s3assets.Asset => child instanceof s3assets.Asset);
+    const staging = asset?.node.children.find((child): child is AssetStaging => child instanceof AssetStaging);
+    if (!asset || !staging) continue;
+    // Asset keeps whether it was bundled in a private field; bundled code runs from the bundle, not from the sources.
+    const bundled = (asset as unknown as { isBundled?: boolean }).isBundled === true;
+    codes.push({
+      logicalId: stack.getLogicalId(construct as CfnResource),
+      constructPath: construct.node.path,
+      dir: bundled ? staging.absoluteStagedPath : staging.sourcePath,
+    });
+  }
+  return codes;
+}
