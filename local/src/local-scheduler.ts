@@ -19,7 +19,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { BusEvent } from './event-bus-local';
-import { handlerModule } from './lambda-local';
+import { handlerModule, LocalFunction } from './lambda-local';
 import { DynamicScheduler, DynamicSchedulerProps } from './library';
 import { LocalStack, StatusChangeEvents } from './local-stack';
 import { FunctionCode, functionCodes } from './stack-code';
@@ -312,6 +312,14 @@ export class LocalScheduler {
    * image): its deliveries are in `deliveries(rule)`, with a note.
    */
   public invocations(fn: lambda.IFunction): LocalFunctionCall[] {
+    return this.localFunction(fn).calls().map((call) => ({ ...call }));
+  }
+
+  /**
+   * The local copy of one of the stack's functions, to inject faults (`injectFault({ errorType, delayMs }, times)`),
+   * wrap its invocations (`intercept((event, proceed) => ...)`) or read its console output (`logs()`).
+   */
+  public localFunction(fn: lambda.IFunction): LocalFunction {
     const arn = this.resolveName(fn.functionArn, fn);
     const local = this.stack.functionByArn(arn);
     if (!local) {
@@ -320,7 +328,7 @@ export class LocalScheduler {
         ? `${note}; see local.deliveries(rule) for the events its rules sent it`
         : `Function ${fn.node.path} is not a function of the stack run locally (got ARN ${arn})`);
     }
-    return local.calls().map((call) => ({ ...call }));
+    return local;
   }
 
   /**

@@ -80,6 +80,21 @@ test('a handler that throws is recorded with Lambda\'s error, and retried as an 
   expect(local.deliveries(rule)).toEqual([expect.objectContaining({ status: 'FAILED', attempts: 3 })]);
 });
 
+test('a fault injected into a user\'s function fails its delivery as Lambda would, then the retry runs it', async () => {
+  const { stack, bus } = userStack();
+  const scheduler = new DynamicScheduler(stack, 'Scheduler', { eventBus: bus });
+  const reminder = reminderFunction(stack);
+  const rule = scheduler.onTick('Reminders', { target: new targets.LambdaFunction(reminder) });
+  local = await LocalScheduler.fromStack(stack, { now: T0 });
+  local.localFunction(reminder).injectFault({ errorType: 'Lambda.TooManyRequestsException' }, 1);
+
+  await local.put({ source: 'com.app', detailType: 'Schedule Start', detail: { id: 'r', duration: '1m', payload: { user: 'bo' } } });
+  await local.advanceBy(5 * MINUTE);
+
+  expect(local.invocations(reminder).map((call) => call.error?.errorType ?? call.result.said)).toEqual(['Lambda.TooManyRequestsException', 'Hello bo']);
+  expect(local.deliveries(rule)).toEqual([expect.objectContaining({ status: 'DELIVERED', attempts: 2 })]);
+});
+
 test('an inline function runs; an SQS queue, a Python function and another bus are recorded with a note', async () => {
   // GIVEN
   const { stack, bus } = userStack();
