@@ -170,6 +170,20 @@ test('a Start from a source the scheduler does not allow matches no rule and sta
   expect(local.ticks('y')).toHaveLength(1);
 });
 
+test('a Start from the scheduler\'s own tick source matches no rule (the local README\'s example)', async () => {
+  const { stack, bus } = userStack();
+  const scheduler = new DynamicScheduler(stack, 'Scheduler', { eventBus: bus, tickSource: 'com.reminders' });
+  const reminder = reminderFunction(stack);
+  scheduler.onTick('Reminders', { scheduleIdPrefix: 'reminder:', target: new targets.LambdaFunction(reminder) });
+  local = await LocalScheduler.fromStack(stack);
+
+  await local.put({ source: 'com.reminders', detailType: 'Schedule Start', detail: { id: 'reminder:x', every: '1m' } });
+  await local.advanceBy(10 * MINUTE);
+
+  expect(local.events()).toEqual([expect.objectContaining({ source: 'com.reminders', matchedRules: [] })]);
+  expect(local.invocations(reminder)).toEqual([]);
+});
+
 test('with two schedulers, put goes to the chosen one\'s bus and item reads the table of the scheduler given', async () => {
   // GIVEN
   const { stack, bus } = userStack();
