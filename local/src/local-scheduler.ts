@@ -19,10 +19,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { BusEvent } from './event-bus-local';
-import { handlerModule, LocalFunction } from './lambda-local';
+import { LocalFunction } from './lambda-local';
 import { DynamicScheduler, DynamicSchedulerProps } from './library';
 import { LocalStack, StatusChangeEvents } from './local-stack';
-import { FunctionCode, functionCodes } from './stack-code';
+import { assertCodePresent, functionCodes } from './stack-code';
 import { localAppContext } from './template-resolver';
 
 export interface LocalSchedulerOptions {
@@ -150,10 +150,13 @@ export interface LocalStats {
  * which would test yesterday's handlers.
  */
 function assertBundlesFresh(): void {
+  // Only from this repository's sources (local/src): the package runs from lib/, next to an installed library whose
+  // bundles fromStack checks function by function.
+  if (path.basename(__dirname) !== 'src') return;
   const root = path.join(__dirname, '..', '..');
   const sources = path.join(root, 'lambda');
   const bundles = path.join(root, 'assets', 'lambda', 'handlers');
-  if (!fs.existsSync(sources)) return; // an installed package: only the bundles exist
+  if (!fs.existsSync(sources)) return;
   const newestSource = Math.max(newestTypeScript(sources), newestTypeScript(path.join(root, 'src', 'contract')));
   const bundleFiles = fs.existsSync(bundles)
     ? fs.readdirSync(bundles).map((name) => path.join(bundles, name, 'index.js')).filter((f) => fs.existsSync(f))
@@ -177,19 +180,6 @@ function newestTypeScript(dir: string): number {
 /** A construct of another copy of the library: `instanceof` fails for it, and fromStack could not run it. */
 function isForeignScheduler(construct: unknown): boolean {
   return !(construct instanceof DynamicScheduler) && (construct as object)?.constructor?.name === 'DynamicScheduler';
-}
-
-/** Fails, naming the function and the file, when a function's handler file is missing. */
-function assertCodePresent(template: Record<string, any>, codes: FunctionCode[], schedulers: DynamicScheduler[]): void {
-  for (const code of codes) {
-    const handler = template.Resources?.[code.logicalId]?.Properties?.Handler ?? 'index.handler';
-    const { file } = handlerModule(code.dir, handler);
-    if (fs.existsSync(file) || fs.existsSync(file.replace(/\.js$/, '.ts'))) continue;
-    const ofScheduler = schedulers.some((scheduler) => code.constructPath.startsWith(`${scheduler.node.path}/`));
-    throw new Error(ofScheduler
-      ? `The handler bundle of ${code.constructPath} is missing: no ${file}. cdk-dynamic-scheduler ships its handlers pre-built in assets/; reinstall the package (or, in its repository, run "npx projen bundle")`
-      : `The code of function ${code.constructPath} is missing: no ${file} (handler "${handler}"); build it before running the stack locally`);
-  }
 }
 
 export class LocalScheduler {
@@ -216,7 +206,7 @@ export class LocalScheduler {
     assertBundlesFresh();
     const template = Template.fromStack(stack).toJSON();
     const codes = functionCodes(stack);
-    assertCodePresent(template, codes, schedulers);
+    assertCodePresent(codes, template, schedulers.map((s) => s.node.path));
     const local = await LocalStack.create(template, {
       stackName: stack.stackName,
       now: options.now,

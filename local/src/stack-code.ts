@@ -6,9 +6,11 @@
  * there, as in the user's project); a bundled asset (`NodejsFunction`, or `bundling` options) runs from its bundle
  * output, the staged directory.
  */
+import * as fs from 'fs';
 import { AssetStaging, CfnResource, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { handlerModule } from './lambda-local';
 
 /** Where an asset function's code is. */
 export interface FunctionCode {
@@ -39,4 +41,20 @@ export function functionCodes(stack: Stack): FunctionCode[] {
     });
   }
   return codes;
+}
+
+/**
+ * Fails, naming the function and the missing file, when a function's handler module is not where its code is; for a
+ * function of a scheduler (under one of `schedulerPaths`), says that the library's handler bundles are missing.
+ */
+export function assertCodePresent(codes: FunctionCode[], template: Record<string, any>, schedulerPaths: string[]): void {
+  for (const code of codes) {
+    const handler = template.Resources?.[code.logicalId]?.Properties?.Handler ?? 'index.handler';
+    const { file } = handlerModule(code.dir, handler);
+    if (fs.existsSync(file) || fs.existsSync(file.replace(/\.js$/, '.ts'))) continue;
+    const ofScheduler = schedulerPaths.some((schedulerPath) => code.constructPath.startsWith(`${schedulerPath}/`));
+    throw new Error(ofScheduler
+      ? `The handler bundle of ${code.constructPath} is missing: no ${file}. cdk-dynamic-scheduler ships its handlers pre-built in assets/; reinstall the package (or, in its repository, run "npx projen bundle")`
+      : `The code of function ${code.constructPath} is missing: no ${file} (handler "${handler}"); build it before running the stack locally`);
+  }
 }
