@@ -7,6 +7,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { LocalScheduler } from '../../local/src';
 import { DynamicScheduler, SchedulerEngine } from '../../src';
@@ -63,6 +64,23 @@ describe.each([
     expect(local.ticks('reminder:1')).toHaveLength(3);
     expect(await local.item('reminder:1')).toMatchObject({ status: 'COMPLETED' });
   });
+});
+
+test('a NodejsFunction runs from its esbuild bundle', async () => {
+  const { stack, bus } = userStack();
+  const scheduler = new DynamicScheduler(stack, 'Scheduler', { eventBus: bus });
+  const echo = new nodejs.NodejsFunction(stack, 'Echo', {
+    runtime: lambda.Runtime.NODEJS_20_X,
+    entry: path.join(__dirname, 'fixtures', 'echo', 'index.ts'),
+    depsLockFilePath: path.join(__dirname, '..', '..', 'package-lock.json'),
+  });
+  scheduler.onTick('Echoes', { target: new targets.LambdaFunction(echo) });
+  local = await LocalScheduler.fromStack(stack, { now: T0 });
+
+  await local.put({ source: 'com.app', detailType: 'Schedule Start', detail: { id: 'e', every: '1m', limit: 2 } });
+  await local.advanceBy(5 * MINUTE);
+
+  expect(local.invocations(echo).map((call) => call.result.detail.sequence)).toEqual([1, 2]);
 });
 
 test('a handler that throws is recorded with Lambda\'s error, and retried as an asynchronous invocation', async () => {
