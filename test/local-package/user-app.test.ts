@@ -92,6 +92,16 @@ test('the app installs the two packages and nothing of the repository', () => {
   expect(fs.existsSync(path.join(app, 'node_modules', 'cdk-dynamic-scheduler-local', 'node_modules', 'cdk-dynamic-scheduler'))).toBe(false);
 });
 
+test('the local package carries the library\'s version, its peer range, and declarations that import the installed library', () => {
+  const installed = path.join(app, 'node_modules', 'cdk-dynamic-scheduler-local');
+  const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
+
+  expect(manifest.version).toBe(ROOT_PACKAGE.version);
+  expect(manifest.peerDependencies['cdk-dynamic-scheduler']).toBe(`^${ROOT_PACKAGE.version}`);
+  expect(fs.readFileSync(path.join(installed, 'lib', 'library.d.ts'), 'utf8')).toContain('from \'cdk-dynamic-scheduler\'');
+  expect(fs.readFileSync(path.join(installed, 'lib', 'index.js'), 'utf8')).toContain('require("cdk-dynamic-scheduler")');
+});
+
 test('the user\'s test passes: the consumer subscribed with onTick gets the ticks with their payload, on both engines', () => {
   const result = nodeTest('test');
   const output = `${result.stdout}\n${result.stderr}`;
