@@ -27,6 +27,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     include: ['lambda/**/*.ts', 'cli/**/*.ts', 'local/**/*.ts', 'bench/**/*.ts'],
+    // The local package's build output (declarations of local/src, src/ and lambda/).
+    exclude: ['node_modules', 'local/lib', 'local/build'],
     compilerOptions: {},
   },
 
@@ -88,11 +90,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
       setupFiles: ['<rootDir>/test/jest.setup.ts'],
       // The end-to-end scenarios run real servers and many virtual hours of schedules.
       testTimeout: 120_000,
+      // The local package's build output has a package.json of the same name as local/'s.
+      modulePathIgnorePatterns: ['<rootDir>/local/build/', '<rootDir>/local/lib/'],
     },
   },
 
   // integ-runner writes the bundled assets beside each snapshot; they are rebuilt by every run.
-  gitignore: ['/assets/', '/.bench/', '/cdk.out/', '**/*.snapshot/asset.*'],
+  // local/lib and local/build: the local runtime's package, built by `package:local`.
+  gitignore: ['/assets/', '/.bench/', '/cdk.out/', '**/*.snapshot/asset.*', '/local/lib/', '/local/build/'],
 });
 
 for (const pattern of ['/lambda/', '/cli/', '/local/', '/bench/', '/docs/', '/test/', '/.ci/', '/.bench/', '/tsconfig.dev.json', '/cdk.out/']) {
@@ -198,5 +203,14 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(project.tasks.tryFind('bundle')!);
 bench.exec(`${tsNode} bench/run-bench.ts`);
+
+// ---- The local runtime's package (cdk-dynamic-scheduler-local), packed beside the library -----------------------
+// Not jsii: local/src compiled by esbuild (JavaScript) and tsc (declarations) into local/lib, with its one import of
+// the library (local/src/library.ts) turned into the installed `cdk-dynamic-scheduler`; see local/build-package.ts.
+const packageLocal = project.addTask('package:local', {
+  description: 'Build the local runtime\'s npm package (local/lib) and pack it into dist/js beside the library',
+  exec: `${tsNode} local/build-package.ts`,
+});
+project.tasks.tryFind('package')!.spawn(packageLocal);
 
 project.synth();

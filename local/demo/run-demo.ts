@@ -1,18 +1,42 @@
 /**
- * The README's main job: run the synthesized scheduler end to end on this machine, under a
- * virtual clock, and print a timeline of every event on the bus.
+ * The README's main job: run a stack with a DynamicScheduler end to end on this machine, under a virtual clock, and
+ * print a timeline of every event on the bus. It uses the local package's public API, as a user's test would: the
+ * demo builds its own stack (a bus, a scheduler, a reminder function subscribed to the reminders' ticks) and runs it
+ * with `LocalScheduler.fromStack`.
  *
  *   npm run demo
  */
+import { App, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamicScheduler } from '../../src';
 import { LocalScheduler } from '../src';
 
 const START = new Date('2026-03-27T12:00:00.000Z');
 const HOUR = 3600_000;
 
+/** The app under test: what a user deploys. */
+function demoStack(): { stack: Stack; reminder: lambda.Function } {
+  const stack = new Stack(new App(), 'Demo');
+  const bus = new events.EventBus(stack, 'Bus', { eventBusName: 'demo-bus' });
+  const scheduler = new DynamicScheduler(stack, 'Scheduler', { eventBus: bus, tickSource: 'com.demo' });
+  const reminder = new lambda.Function(stack, 'Reminder', {
+    runtime: lambda.Runtime.NODEJS_20_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline(
+      'exports.handler = async (event) => `${process.env.PREFIX} ${event.detail.payload.text} (user ${event.detail.payload.user})`;'),
+    environment: { PREFIX: 'Reminder:' },
+  });
+  scheduler.onTick('Reminders', { scheduleIdPrefix: 'reminder:', target: new targets.LambdaFunction(reminder) });
+  return { stack, reminder };
+}
+
 async function main(): Promise<void> {
   const wall = Date.now();
-  console.log('Synthesizing a stack with a DynamicScheduler and starting the local runtime...');
-  const local = await LocalScheduler.create({ props: { tickSource: 'com.demo' }, now: START });
+  console.log('Synthesizing a stack with a DynamicScheduler and a reminder function, and starting the local runtime...');
+  const { stack, reminder } = demoStack();
+  const local = await LocalScheduler.fromStack(stack, { now: START });
   const wallStart = performance.now();
   try {
     // A daily 09:00 in Rome, three times, across the spring daylight-saving change (29 March).
@@ -21,7 +45,7 @@ async function main(): Promise<void> {
       detailType: 'Schedule Start',
       detail: { id: 'standup', cron: '0 9 * * *', timezone: 'Europe/Rome', limit: 3 },
     });
-    // A one-shot reminder in 90 minutes.
+    // A one-shot reminder in 90 minutes, for the reminder function.
     await local.put({
       source: 'demo.app',
       detailType: 'Schedule Start',
@@ -41,11 +65,19 @@ async function main(): Promise<void> {
     await local.advanceBy(4 * 24 * HOUR);
 
     printTimeline(local);
+    printReminders(local, reminder);
     printSummary(local, performance.now() - wallStart);
   } finally {
     await local.close();
   }
   console.log(`\nDone in ${((Date.now() - wall) / 1000).toFixed(1)} s of wall time.`);
+}
+
+function printReminders(local: LocalScheduler, reminder: lambda.IFunction): void {
+  console.log('\nThe reminder function (subscribed with scheduler.onTick(\'Reminders\', { scheduleIdPrefix: \'reminder:\' })):\n');
+  for (const call of local.invocations(reminder)) {
+    console.log(`${call.time.toISOString().padEnd(24)}  ${call.event.detail.id.padEnd(12)}  ${call.error ? `failed: ${call.error.errorMessage}` : `returned ${JSON.stringify(call.result)}`}`);
+  }
 }
 
 function printTimeline(local: LocalScheduler): void {

@@ -50,6 +50,11 @@ export interface BusEvent {
   readonly resources: string[];
   /** The event as rules and targets see it. */
   readonly envelope: Record<string, any>;
+  /**
+   * The names of the rules whose pattern matched it (a scheduled event: its rule). Empty when no rule matched: on
+   * AWS such an event is accepted by PutEvents and then goes nowhere, as it does here.
+   */
+  readonly matchedRules: string[];
 }
 
 export interface Delivery {
@@ -59,6 +64,10 @@ export interface Delivery {
   status: 'PENDING' | 'DELIVERED' | 'FAILED';
   attempts: number;
   error?: string;
+  /** What the target received (the event, or its `Input`/`InputPath`/`InputTransformer`), when `recordInputs` is set. */
+  readonly input?: any;
+  /** Why the target was recorded and not run, for a target the local runtime does not run (see `describeTarget`). */
+  readonly note?: string;
 }
 
 export type TargetDelivery = (target: RuleTarget, input: any, event: BusEvent, rule: RuleInfo) => Promise<unknown> | unknown;
@@ -88,6 +97,16 @@ export interface LocalEventBusOptions {
   readonly region?: string;
   readonly account?: string;
   readonly retryDelaysMs?: number[];
+  /**
+   * Keep each delivery's input in `deliveries()` (memory grows with every delivery: off for long benchmark runs).
+   * @default false
+   */
+  readonly recordInputs?: boolean;
+  /**
+   * A note for a target the runtime records instead of running (e.g. an SQS queue), kept on its deliveries.
+   * @default - no notes
+   */
+  readonly describeTarget?: (target: RuleTarget) => string | undefined;
 }
 
 const MAX_ENTRY_BYTES = 256 * 1024;
@@ -207,8 +226,9 @@ export class LocalEventBus {
   private schedulesStarted = false;
 
   constructor(private readonly options: LocalEventBusOptions) {
-    this.buses = new Set(['default', ...(options.buses ?? [])]);
     this.rules = [...(options.rules ?? [])];
+    // A rule's bus exists (addRule adds it too): a stack may import its bus by name instead of creating it.
+    this.buses = new Set(['default', ...(options.buses ?? []), ...this.rules.map((rule) => rule.eventBusName)]);
     this.region = options.region ?? 'us-east-1';
     this.account = options.account ?? '123456789012';
     this.retryDelaysMs = options.retryDelaysMs ?? [60_000, 120_000];
@@ -336,6 +356,8 @@ export class LocalEventBus {
       'resources': entry.Resources ?? [],
       detail,
     };
+    const matched = this.rules.filter((rule) => rule.eventBusName === busName && rule.state === 'ENABLED'
+      && rule.eventPattern !== undefined && matchesEventPattern(rule.eventPattern, envelope));
     const event: BusEvent = {
       id,
       eventBusName: busName,
@@ -345,11 +367,10 @@ export class LocalEventBus {
       time,
       resources: entry.Resources ?? [],
       envelope,
+      matchedRules: matched.map((rule) => rule.name),
     };
     this.log.push(event);
-    for (const rule of this.rules) {
-      if (rule.eventBusName !== busName || rule.state !== 'ENABLED' || !rule.eventPattern) continue;
-      if (!matchesEventPattern(rule.eventPattern, envelope)) continue;
+    for (const rule of matched) {
       for (const target of rule.targets) this.schedule(rule, target, event);
     }
     return { EventId: id };
@@ -397,6 +418,7 @@ export class LocalEventBus {
         'resources': [ruleArn],
         'detail': {},
       },
+      matchedRules: [rule.name],
     };
     this.scheduleLog.push(event);
     for (const target of rule.targets) this.schedule(rule, target, event);
@@ -407,7 +429,16 @@ export class LocalEventBus {
       : target.inputPath !== undefined ? queryPath(event.envelope, target.inputPath)
         : target.inputTransformer ? transformInput(target.inputTransformer, event.envelope)
           : event.envelope;
-    const delivery: Delivery = { ruleName: rule.name, targetArn: target.arn, eventId: event.id, status: 'PENDING', attempts: 0 };
+    const note = this.options.describeTarget?.(target);
+    const delivery: Delivery = {
+      ruleName: rule.name,
+      targetArn: target.arn,
+      eventId: event.id,
+      status: 'PENDING',
+      attempts: 0,
+      ...(this.options.recordInputs ? { input: JSON.parse(JSON.stringify(input ?? null)) } : {}),
+      ...(note ? { note } : {}),
+    };
     this.deliveryLog.push(delivery);
     const attempt = async (): Promise<void> => {
       delivery.attempts++;

@@ -62,6 +62,24 @@ export interface LocalFunctionOptions {
   readonly region?: string;
   /** Load a private copy of the module (and of everything it requires). Default false. */
   readonly isolate?: boolean;
+  /**
+   * Keep every invocation's event and outcome (`calls()`); memory grows with each one, so it is off for the
+   * scheduler's own functions in long runs.
+   * @default false
+   */
+  readonly recordCalls?: boolean;
+}
+
+/** One invocation of a function, as `calls()` records it. */
+export interface LocalInvocation {
+  /** The event the handler received. */
+  readonly event: any;
+  /** What it returned (undefined becomes null); undefined when it failed. */
+  readonly result?: any;
+  /** Lambda's error payload when it failed (thrown, rejected, timed out or an injected fault). */
+  readonly error?: { errorType: string; errorMessage: string };
+  /** The virtual time it started. */
+  readonly time: Date;
 }
 
 /** A fault the next invocations of a function meet (see `LocalFunction.injectFault`). */
@@ -201,6 +219,7 @@ export class LocalFunction {
   private cold = true;
   private readonly faults: { fault: LambdaFault; remaining: number }[] = [];
   private interceptor?: InvocationHook;
+  private readonly recorded: LocalInvocation[] = [];
 
   constructor(private readonly options: LocalFunctionOptions) {
     this.name = options.name;
@@ -236,6 +255,11 @@ export class LocalFunction {
     this.faults.length = 0;
   }
 
+  /** Every invocation's event and outcome, oldest first (only with `recordCalls`; else always empty). */
+  public calls(): readonly LocalInvocation[] {
+    return this.recorded;
+  }
+
   /** Console output of this function's invocations. */
   public logs(): readonly LogLine[] {
     return this.captured;
@@ -262,9 +286,10 @@ export class LocalFunction {
    * result (likewise copied; `undefined` becomes null). Throws a LambdaError.
    */
   public async invoke(event: any): Promise<any> {
-    const handler = this.handler();
     const requestId = randomUUID();
     const s: Scope = { env: this.environment(), logs: this.captured, requestId };
+    // Lambda runs a module's initialization with the function's environment: module-scope reads of process.env see it.
+    const handler = scope.run(s, () => this.handler());
     const timeoutMs = this.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
     const context = {
@@ -283,6 +308,15 @@ export class LocalFunction {
     };
     const payload = JSON.parse(JSON.stringify(event ?? null));
     this.count++;
+    const started = new Date();
+    const record = (outcome: { result?: any; error?: LambdaError }) => {
+      if (!this.options.recordCalls) return;
+      this.recorded.push({
+        event: JSON.parse(JSON.stringify(payload)),
+        time: started,
+        ...(outcome.error ? { error: { errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage } } : { result: outcome.result }),
+      });
+    };
     const clock = VirtualClock.current();
     const end = clock?.begin(`lambda:${this.name}`, 'work');
     let endColdStart: (() => void) | undefined;
@@ -310,16 +344,17 @@ export class LocalFunction {
         timer = setTimeout(() => reject(new LambdaError('Sandbox.Timedout',
           `RequestId: ${requestId} Error: Task timed out after ${this.timeoutSeconds.toFixed(2)} seconds`)), timeoutMs);
       });
-      const result = await Promise.race([run, timeout]);
-      return result === undefined ? null : JSON.parse(JSON.stringify(result));
+      const raw = await Promise.race([run, timeout]);
+      const result = raw === undefined ? null : JSON.parse(JSON.stringify(raw));
+      record({ result });
+      return result;
     } catch (e: any) {
       this.errorCount++;
-      if (e instanceof LambdaError) throw e;
-      if (e instanceof Error) {
-        const trace = (e.stack ?? '').split('\n');
-        throw new LambdaError(e.name || 'Error', e.message, trace);
-      }
-      throw new LambdaError('Error', typeof e === 'string' ? e : safeStringify(e));
+      const error = e instanceof LambdaError ? e
+        : e instanceof Error ? new LambdaError(e.name || 'Error', e.message, (e.stack ?? '').split('\n'))
+          : new LambdaError('Error', typeof e === 'string' ? e : safeStringify(e));
+      record({ error });
+      throw error;
     } finally {
       clearTimeout(timer);
       endColdStart?.();

@@ -16,10 +16,14 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
 import { BusEvent } from './event-bus-local';
+import { LocalFunction } from './lambda-local';
+import { DynamicScheduler, DynamicSchedulerProps } from './library';
 import { LocalStack, StatusChangeEvents } from './local-stack';
+import { assertCodePresent, functionCodes } from './stack-code';
 import { localAppContext } from './template-resolver';
-import { DynamicScheduler, DynamicSchedulerProps } from '../../src';
 
 export interface LocalSchedulerOptions {
   /** Props of the scheduler under test (`eventBus` is created from `eventBusName`). */
@@ -39,6 +43,26 @@ export interface LocalSchedulerOptions {
   readonly statusChangeEvents?: StatusChangeEvents;
 }
 
+/** Options of `LocalScheduler.fromStack`. */
+export interface FromStackOptions {
+  /**
+   * Virtual time to start at.
+   * @default - now
+   */
+  readonly now?: Date;
+  /**
+   * The scheduler `put` sends to when no bus is given, and whose table `item(id)` reads, when the stack has several.
+   * @default - the stack's first DynamicScheduler, in construct tree order
+   */
+  readonly scheduler?: DynamicScheduler;
+  /**
+   * Which `Step Functions Execution Status Change` events Standard executions send to the default bus (see
+   * `LocalSchedulerOptions.statusChangeEvents`).
+   * @default 'unsuccessful'
+   */
+  readonly statusChangeEvents?: StatusChangeEvents;
+}
+
 export interface PutOptions {
   readonly source: string;
   readonly detailType: string;
@@ -49,6 +73,11 @@ export interface PutOptions {
   readonly id?: string;
   /** Default: the scheduler's bus. */
   readonly eventBusName?: string;
+  /**
+   * The bus to put the event on, as a construct of the stack (wins over `eventBusName`).
+   * @default - the scheduler's bus (the `scheduler` option's, or the stack's first scheduler's)
+   */
+  readonly eventBus?: events.IEventBus;
 }
 
 export interface LocalEvent {
@@ -58,6 +87,42 @@ export interface LocalEvent {
   readonly detail: any;
   /** The virtual time at which it was put on the bus. */
   readonly time: Date;
+  /** The bus it was put on. */
+  readonly eventBusName: string;
+  /**
+   * The names of the rules whose pattern matched it. Empty when none did: as on AWS, PutEvents accepted it and nothing
+   * happened (e.g. a Start from a source the scheduler's `commandSources` do not allow).
+   */
+  readonly matchedRules: string[];
+}
+
+/** One invocation of a function of the stack (`local.invocations(fn)`). */
+export interface LocalFunctionCall {
+  /** The event the handler received. */
+  readonly event: any;
+  /** What the handler returned (undefined becomes null); undefined when it failed. */
+  readonly result?: any;
+  /** Lambda's `{ errorType, errorMessage }` when it failed; undefined when it succeeded. */
+  readonly error?: { errorType: string; errorMessage: string };
+  /** The virtual time the invocation started. */
+  readonly time: Date;
+}
+
+/** One event delivered to one target of a rule (`local.deliveries(rule)`). */
+export interface LocalDelivery {
+  /** The target's ARN (local placeholder names and account). */
+  readonly targetArn: string;
+  /** What the target received: the event, or its `Input`, `InputPath` or `InputTransformer` result. */
+  readonly input: any;
+  /** The id of the event delivered. */
+  readonly eventId: string;
+  /** DELIVERED (a recorded target counts as delivered), FAILED after Lambda's retries, or PENDING (a retry is due). */
+  readonly status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  readonly attempts: number;
+  /** The last attempt's error. */
+  readonly error?: string;
+  /** Why the target was recorded and not run (an SQS queue, a Python function, ...); undefined when it ran. */
+  readonly note?: string;
 }
 
 export interface LocalStats {
@@ -85,10 +150,13 @@ export interface LocalStats {
  * which would test yesterday's handlers.
  */
 function assertBundlesFresh(): void {
+  // Only from this repository's sources (local/src): the package runs from lib/, next to an installed library whose
+  // bundles fromStack checks function by function.
+  if (path.basename(__dirname) !== 'src') return;
   const root = path.join(__dirname, '..', '..');
   const sources = path.join(root, 'lambda');
   const bundles = path.join(root, 'assets', 'lambda', 'handlers');
-  if (!fs.existsSync(sources)) return; // an installed package: only the bundles exist
+  if (!fs.existsSync(sources)) return;
   const newestSource = Math.max(newestTypeScript(sources), newestTypeScript(path.join(root, 'src', 'contract')));
   const bundleFiles = fs.existsSync(bundles)
     ? fs.readdirSync(bundles).map((name) => path.join(bundles, name, 'index.js')).filter((f) => fs.existsSync(f))
@@ -109,7 +177,47 @@ function newestTypeScript(dir: string): number {
     .map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
 }
 
+/** A construct of another copy of the library: `instanceof` fails for it, and fromStack could not run it. */
+function isForeignScheduler(construct: unknown): boolean {
+  return !(construct instanceof DynamicScheduler) && (construct as object)?.constructor?.name === 'DynamicScheduler';
+}
+
 export class LocalScheduler {
+  /**
+   * Runs a stack of yours locally: every DynamicScheduler in it (either engine), your rules on its buses, your
+   * Node.js functions (from an asset directory, a NodejsFunction bundle or inline code) and your state machines; any
+   * other target is recorded (`deliveries(rule)`). The stack is synthesized with `Template.fromStack`.
+   *
+   * Only one local runtime may be open in a process at a time: `close()` it (e.g. in `afterEach`).
+   */
+  public static async fromStack(stack: Stack, options: FromStackOptions = {}): Promise<LocalScheduler> {
+    const constructs = stack.node.findAll();
+    const schedulers = constructs.filter((c): c is DynamicScheduler => c instanceof DynamicScheduler);
+    if (schedulers.length === 0) {
+      const foreign = constructs.find(isForeignScheduler);
+      throw new Error(foreign
+        ? `The DynamicScheduler ${foreign.node.path} comes from another copy of cdk-dynamic-scheduler than the one cdk-dynamic-scheduler-local loads; install a single copy (npm ls cdk-dynamic-scheduler)`
+        : `Stack ${stack.node.path} has no DynamicScheduler; LocalScheduler.fromStack runs a stack with at least one (e.g. new DynamicScheduler(stack, 'Scheduler')), got ${constructs.length} constructs and none of them a DynamicScheduler`);
+    }
+    const scheduler = options.scheduler ?? schedulers[0];
+    if (!schedulers.includes(scheduler)) {
+      throw new Error(`The scheduler option must be a DynamicScheduler of stack ${stack.node.path}, got ${scheduler?.node?.path ?? String(scheduler)}`);
+    }
+    assertBundlesFresh();
+    const template = Template.fromStack(stack).toJSON();
+    const codes = functionCodes(stack);
+    assertCodePresent(codes, template, schedulers.map((s) => s.node.path));
+    const local = await LocalStack.create(template, {
+      stackName: stack.stackName,
+      now: options.now,
+      isolateFunctions: true,
+      statusChangeEvents: options.statusChangeEvents ?? 'unsuccessful',
+      recordInvocations: true,
+      codePaths: Object.fromEntries(codes.map((code) => [code.logicalId, code.dir])),
+    });
+    return new LocalScheduler(scheduler, local);
+  }
+
   /** Synthesize a stack with a `DynamicScheduler` and start everything it needs locally. */
   public static async create(options: LocalSchedulerOptions = {}): Promise<LocalScheduler> {
     assertBundlesFresh();
@@ -134,9 +242,8 @@ export class LocalScheduler {
   public readonly eventBusName: string;
 
   private constructor(public readonly scheduler: DynamicScheduler, public readonly stack: LocalStack) {
-    const [table] = stack.resolver.tables();
-    this.tableName = table.name;
-    this.eventBusName = String(stack.resolver.resolve(Stack.of(scheduler).resolve(scheduler.eventBus.eventBusName)));
+    this.tableName = this.resolveName(scheduler.table.tableName, scheduler);
+    this.eventBusName = this.resolveName(scheduler.eventBus.eventBusName, scheduler);
   }
 
   // The parts, for tests that inject faults or inspect them.
@@ -154,7 +261,8 @@ export class LocalScheduler {
       Source: options.source,
       DetailType: options.detailType,
       Detail: JSON.stringify(options.detail),
-      EventBusName: options.eventBusName ?? this.eventBusName,
+      EventBusName: options.eventBus ? this.resolveName(options.eventBus.eventBusName, options.eventBus)
+        : options.eventBusName ?? this.eventBusName,
       Time: options.time,
       Id: options.id,
     });
@@ -178,7 +286,58 @@ export class LocalScheduler {
   /** Everything put on the bus, in order. */
   public events(): LocalEvent[] {
     return this.bus.events().map((event: BusEvent) => ({
-      id: event.id, source: event.source, detailType: event.detailType, detail: event.detail, time: event.time,
+      id: event.id,
+      source: event.source,
+      detailType: event.detailType,
+      detail: event.detail,
+      time: event.time,
+      eventBusName: event.eventBusName,
+      matchedRules: event.matchedRules,
+    }));
+  }
+
+  /**
+   * Every invocation of one of the stack's functions, oldest first: the event, and the result or the error. Recorded
+   * by `fromStack` (not by `create`). Throws for a function the runtime cannot run (another runtime, a container
+   * image): its deliveries are in `deliveries(rule)`, with a note.
+   */
+  public invocations(fn: lambda.IFunction): LocalFunctionCall[] {
+    return this.localFunction(fn).calls().map((call) => ({ ...call }));
+  }
+
+  /**
+   * The local copy of one of the stack's functions, to inject faults (`injectFault({ errorType, delayMs }, times)`),
+   * wrap its invocations (`intercept((event, proceed) => ...)`) or read its console output (`logs()`).
+   */
+  public localFunction(fn: lambda.IFunction): LocalFunction {
+    const arn = this.resolveName(fn.functionArn, fn);
+    const local = this.stack.functionByArn(arn);
+    if (!local) {
+      const note = this.stack.unsupportedFunctions.get(arn);
+      throw new Error(note
+        ? `${note}; see local.deliveries(rule) for the events its rules sent it`
+        : `Function ${fn.node.path} is not a function of the stack run locally (got ARN ${arn})`);
+    }
+    return local;
+  }
+
+  /**
+   * What one rule of the stack delivered to its targets, oldest first: each target's input and status, and for a
+   * target the runtime does not run (SQS, SNS, another bus, an API destination, a non-Node.js function) a note.
+   */
+  public deliveries(rule: events.IRule): LocalDelivery[] {
+    const name = this.resolveName(rule.ruleName, rule);
+    if (!this.resolver.rules().some((r) => r.name === name)) {
+      throw new Error(`Rule ${rule.node.path} is not a rule of the stack run locally (got name ${name})`);
+    }
+    return this.bus.deliveries().filter((d) => d.ruleName === name).map((d) => ({
+      targetArn: d.targetArn,
+      input: d.input,
+      eventId: d.eventId,
+      status: d.status,
+      attempts: d.attempts,
+      ...(d.error ? { error: d.error } : {}),
+      ...(d.note ? { note: d.note } : {}),
     }));
   }
 
@@ -194,9 +353,12 @@ export class LocalScheduler {
       .map((event) => event.detail);
   }
 
-  /** The schedule's DynamoDB item, as plain JavaScript. */
-  public async item(id: string): Promise<Record<string, any> | undefined> {
-    return this.dynamo.getItem(this.tableName, id);
+  /**
+   * The schedule's DynamoDB item, as plain JavaScript, from the table of `scheduler` (a DynamicScheduler of the stack).
+   * @param scheduler default: the scheduler `fromStack` was given (or the stack's first)
+   */
+  public async item(id: string, scheduler?: DynamicScheduler): Promise<Record<string, any> | undefined> {
+    return this.dynamo.getItem(scheduler ? this.resolveName(scheduler.table.tableName, scheduler) : this.tableName, id);
   }
 
   /** The executions of the scheduler's state machine, oldest first. */
@@ -224,6 +386,11 @@ export class LocalScheduler {
       expressBilledDurationMs: s.expressBilledDurationMs,
       expressGbSeconds: s.expressGbSeconds,
     };
+  }
+
+  /** A token of the synthesized stack (a name or an ARN), resolved to its local value. */
+  private resolveName(token: string, scope: Construct): string {
+    return String(this.resolver.resolve(Stack.of(scope).resolve(token)));
   }
 
   /** Stop every execution and release the clock, the endpoint route, the environment and the table. */

@@ -17,15 +17,18 @@
  * - Only one LocalStack or LocalScheduler may be open in a process at a time (one VirtualClock).
  */
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { applyAwsEnvironment, awsEnvironment, LocalAwsEndpoint, sharedAwsEndpoint } from './aws-endpoint';
 import { DynamoDbLocal, sharedDynamoDb } from './dynamodb-local';
 import { LocalEventBus, PutEventsEntry } from './event-bus-local';
 import { handlerModule, LocalFunction } from './lambda-local';
 import { ExecutionRecord, LocalStateMachine, StepFunctionsLocal, TaskInvocation } from './step-functions-local';
+import { recordedTargetNote, unsupportedFunctionNote } from './target-notes';
 import {
   dynamoDbTask, isDynamoDbTask, isLambdaArn, isStepFunctionsTask, LAMBDA_INVOKE, lambdaTask, stepFunctionsTask,
 } from './task-integrations';
-import { Template, TemplateResolver } from './template-resolver';
+import { FunctionInfo, RuleTarget, Template, TemplateResolver } from './template-resolver';
 import { VirtualClock } from './virtual-clock';
 
 export interface LocalStackOptions {
@@ -44,6 +47,23 @@ export interface LocalStackOptions {
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
    */
   readonly statusChangeEvents?: StatusChangeEvents;
+  /**
+   * Keep every function invocation's event and outcome (`LocalFunction.calls()`) and every delivery's input
+   * (`bus.deliveries()`): what a user's test asserts on; memory grows with each one.
+   * @default false
+   */
+  readonly recordInvocations?: boolean;
+  /**
+   * The code directory of functions by logical id, for a template synthesized without `localAppContext` (no
+   * `aws:asset:path` metadata): `LocalScheduler.fromStack` reads them from the stack's asset constructs.
+   * @default - the functions' `aws:asset:path` metadata
+   */
+  readonly codePaths?: Record<string, string>;
+  /**
+   * Buses that exist besides the template's (e.g. one the stack imports by name), so that events can be put on them.
+   * @default - the default bus, the template's buses and the buses its rules are on
+   */
+  readonly eventBusNames?: string[];
 }
 
 export type StatusChangeEvents = 'all' | 'unsuccessful';
@@ -108,6 +128,9 @@ export class LocalStack {
   public readonly bus: LocalEventBus;
   public readonly stepFunctions = new StepFunctionsLocal();
   public readonly functions: LocalFunction[];
+  /** Functions of the template the runtime cannot run (another runtime, a container image), by ARN: why. */
+  public readonly unsupportedFunctions: ReadonlyMap<string, string>;
+  private readonly inlineCodeDirs: string[] = [];
   /** Physical names of the stack's tables in dynalite. */
   public readonly tableNames: string[];
   private restoreRoute?: () => void;
@@ -124,9 +147,19 @@ export class LocalStack {
   ) {
     const isolateFunctions = options.isolateFunctions ?? false;
     this.statusChangeEvents = options.statusChangeEvents ?? 'all';
-    this.functions = resolver.functions().map((fn) => {
-      if (!fn.assetPath) throw new Error(`Function ${fn.logicalId} has no asset path; was the app synthesized with localAppContext?`);
-      const { file, exportName } = handlerModule(fn.assetPath, fn.handler);
+    const unsupported = new Map<string, string>();
+    this.unsupportedFunctions = unsupported;
+    const runnable = resolver.functions().filter((fn) => {
+      const note = unsupportedFunctionNote(fn);
+      if (note) unsupported.set(fn.arn, note);
+      return note === undefined;
+    });
+    this.functions = runnable.map((fn) => {
+      const codePath = options.codePaths?.[fn.logicalId] ?? fn.assetPath ?? this.inlineCodeDir(fn);
+      if (!codePath) {
+        throw new Error(`Function ${fn.logicalId} (${fn.cdkPath ?? fn.name}) has neither an asset path nor inline code; synthesize the app with localAppContext, or use LocalScheduler.fromStack`);
+      }
+      const { file, exportName } = handlerModule(codePath, fn.handler);
       const ts = file.replace(/\.js$/, '.ts');
       return new LocalFunction({
         name: fn.name,
@@ -137,12 +170,15 @@ export class LocalStack {
         timeoutSeconds: fn.timeout,
         memorySize: fn.memorySize,
         isolate: isolateFunctions,
+        recordCalls: options.recordInvocations ?? false,
       });
     });
     this.tableNames = resolver.tables().map((t) => t.name);
     this.bus = new LocalEventBus({
-      buses: resolver.eventBuses().map((b) => b.name),
+      buses: [...resolver.eventBuses().map((b) => b.name), ...(options.eventBusNames ?? [])],
       rules: resolver.rules(),
+      recordInputs: options.recordInvocations ?? false,
+      describeTarget: (target) => this.describeTarget(target),
       // Lambda and state machine targets run locally; other targets just record the delivery.
       deliver: (target, input) => this.deliver(target.arn, input),
     });
@@ -212,6 +248,7 @@ export class LocalStack {
     this.clock.uninstall();
     this.restoreEnv();
     for (const name of this.tableNames) await this.dynamo.deleteTable(name).catch(() => undefined);
+    for (const dir of this.inlineCodeDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
 
   /** The function with this name or ARN (qualifiers ignored). */
@@ -220,12 +257,35 @@ export class LocalStack {
     return this.functions.find((fn) => fn.arn === bare || fn.name === bare);
   }
 
-  /** A rule target: a Lambda function is invoked, a state machine started (with the input as its input). */
+  /**
+   * A rule target: a Lambda function is invoked, a state machine of the template started (with the input as its
+   * input); any other target is only recorded by the bus, with the note `describeTarget` gives it.
+   */
   private deliver(arn: string, input: unknown): unknown {
-    if (/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(arn)) {
+    if (this.isLocalStateMachine(arn)) {
       return this.stepFunctions.machine(arn).startExecution({ input: JSON.stringify(input ?? {}) });
     }
     return this.functionByArn(arn)?.invoke(input);
+  }
+
+  /** Why a target is recorded and not run; undefined for the targets that run (functions and state machines). */
+  private describeTarget(target: RuleTarget): string | undefined {
+    if (this.functionByArn(target.arn) || this.isLocalStateMachine(target.arn)) return undefined;
+    return this.unsupportedFunctions.get(target.arn.replace(/:(\$LATEST|\d+)$/, '')) ?? recordedTargetNote(target.arn);
+  }
+
+  private isLocalStateMachine(arn: string): boolean {
+    return /^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(arn)
+      && this.stepFunctions.all().some((machine) => machine.stateMachineArn === arn);
+  }
+
+  /** A temporary directory holding a `Code.fromInline` function's code as its handler's module, or undefined. */
+  private inlineCodeDir(fn: FunctionInfo): string | undefined {
+    if (fn.inlineCode === undefined) return undefined;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-dynamic-scheduler-local-inline-'));
+    this.inlineCodeDirs.push(dir);
+    fs.writeFileSync(handlerModule(dir, fn.handler).file, fn.inlineCode);
+    return dir;
   }
 
   /**

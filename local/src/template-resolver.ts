@@ -70,6 +70,8 @@ export interface FunctionInfo {
   readonly arn: string;
   readonly handler?: string;
   readonly runtime?: string;
+  /** `Image` for a container image function (`Code.ImageUri`); `Zip` (CloudFormation's default) otherwise. */
+  readonly packageType: string;
   /** Seconds; CloudFormation's default is 3. */
   readonly timeout: number;
   readonly memorySize: number;
@@ -390,6 +392,7 @@ export class TemplateResolver {
         arn: this.arn(logicalId),
         handler: props.Handler,
         runtime: props.Runtime,
+        packageType: props.PackageType ?? (props.Code?.ImageUri !== undefined ? 'Image' : 'Zip'),
         timeout: props.Timeout ?? 3,
         memorySize: props.MemorySize ?? 128,
         environment: this.functionEnvironment(logicalId),
