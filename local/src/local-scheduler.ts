@@ -213,6 +213,8 @@ export class LocalScheduler {
       isolateFunctions: true,
       statusChangeEvents: options.statusChangeEvents ?? 'unsuccessful',
       recordInvocations: true,
+      // A user's own state machines are recorded (their Tasks may call services the runtime does not have).
+      stateMachineTargets: 'record',
       codePaths: Object.fromEntries(codes.map((code) => [code.logicalId, code.dir])),
     });
     return new LocalScheduler(scheduler, local);

@@ -60,6 +60,13 @@ export interface LocalStackOptions {
    */
   readonly codePaths?: Record<string, string>;
   /**
+   * Whether a rule target that is a state machine of the template is started ('run') or recorded with a note
+   * ('record'). `LocalScheduler.fromStack` records a user's own state machines: their Tasks may call services the
+   * local runtime does not have.
+   * @default 'run'
+   */
+  readonly stateMachineTargets?: 'run' | 'record';
+  /**
    * Buses that exist besides the template's (e.g. one the stack imports by name), so that events can be put on them.
    * @default - the default bus, the template's buses and the buses its rules are on
    */
@@ -136,6 +143,7 @@ export class LocalStack {
   private restoreRoute?: () => void;
   private closed = false;
   private readonly statusChangeEvents: StatusChangeEvents;
+  private readonly stateMachineTargets: 'run' | 'record';
 
   private constructor(
     public readonly resolver: TemplateResolver,
@@ -147,6 +155,7 @@ export class LocalStack {
   ) {
     const isolateFunctions = options.isolateFunctions ?? false;
     this.statusChangeEvents = options.statusChangeEvents ?? 'all';
+    this.stateMachineTargets = options.stateMachineTargets ?? 'run';
     const unsupported = new Map<string, string>();
     this.unsupportedFunctions = unsupported;
     const runnable = resolver.functions().filter((fn) => {
@@ -259,10 +268,12 @@ export class LocalStack {
 
   /**
    * A rule target: a Lambda function is invoked, a state machine of the template started (with the input as its
-   * input); any other target is only recorded by the bus, with the note `describeTarget` gives it.
+   * input) unless `stateMachineTargets` is 'record'; any other target is only recorded by the bus, with the note
+   * `describeTarget` gives it.
    */
   private deliver(arn: string, input: unknown): unknown {
     if (this.isLocalStateMachine(arn)) {
+      if (this.stateMachineTargets === 'record') return undefined;
       return this.stepFunctions.machine(arn).startExecution({ input: JSON.stringify(input ?? {}) });
     }
     return this.functionByArn(arn)?.invoke(input);
@@ -270,7 +281,12 @@ export class LocalStack {
 
   /** Why a target is recorded and not run; undefined for the targets that run (functions and state machines). */
   private describeTarget(target: RuleTarget): string | undefined {
-    if (this.functionByArn(target.arn) || this.isLocalStateMachine(target.arn)) return undefined;
+    if (this.functionByArn(target.arn)) return undefined;
+    if (this.isLocalStateMachine(target.arn)) {
+      return this.stateMachineTargets === 'record'
+        ? `Target ${target.arn} is a state machine of the stack: recorded, not started (the local runtime runs the scheduler's own state machines only)`
+        : undefined;
+    }
     return this.unsupportedFunctions.get(target.arn.replace(/:(\$LATEST|\d+)$/, '')) ?? recordedTargetNote(target.arn);
   }
 

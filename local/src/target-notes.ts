@@ -1,9 +1,10 @@
 /**
  * What the local runtime runs, and what it only records: the notes a recorded delivery carries.
  *
- * Node.js Lambda functions run in this process and state machines run on aws-local-stepfunctions; every other rule
- * target (SQS, SNS, another bus, an API destination, a Lambda function of another runtime or a container image) is
- * recorded with its input and one of these notes, never silently dropped.
+ * Node.js Lambda functions run in this process; every other rule target (SQS, SNS, another bus, an API destination,
+ * a state machine, a Lambda function of another runtime or a container image) is recorded with its input and one of
+ * these notes, never silently dropped. (`LocalStack` on its own can start the template's state machines instead:
+ * `stateMachineTargets: 'run'`.)
  */
 import { FunctionInfo } from './template-resolver';
 

@@ -249,7 +249,12 @@ export class TemplateResolver {
       case 'AWS::SQS::Queue.Arn': return `arn:${p}:sqs:${ra}:${name}`;
       case 'AWS::SQS::Queue.QueueName': return name;
       case 'AWS::SQS::Queue.QueueUrl': return `https://sqs.${this.region}.${this.urlSuffix}/${this.accountId}/${name}`;
+      case 'AWS::SNS::Topic.Arn':
       case 'AWS::SNS::Topic.TopicArn': return `arn:${p}:sns:${ra}:${name}`;
+      case 'AWS::Events::ApiDestination.Arn': return `arn:${p}:events:${ra}:api-destination/${name}/00000000-0000-0000-0000-000000000000`;
+      case 'AWS::Events::Connection.Arn': return `arn:${p}:events:${ra}:connection/${name}/00000000-0000-0000-0000-000000000000`;
+      case 'AWS::Kinesis::Stream.Arn': return `arn:${p}:kinesis:${ra}:stream/${name}`;
+      case 'AWS::KinesisFirehose::DeliveryStream.Arn': return `arn:${p}:firehose:${ra}:deliverystream/${name}`;
       case 'AWS::SNS::Topic.TopicName': return name;
       case 'AWS::IAM::Role.Arn': return `arn:${p}:iam::${this.accountId}:role/${name}`;
       case 'AWS::IAM::Role.RoleId': return `AROA${logicalId.toUpperCase().slice(0, 17)}`;

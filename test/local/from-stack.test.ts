@@ -2,13 +2,15 @@
  * `LocalScheduler.fromStack`: a user's own stack, with its DynamicSchedulers, rules and targets, run locally.
  */
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, SecretValue, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LocalScheduler } from '../../local/src';
 import { DynamicScheduler, SchedulerEngine } from '../../src';
 
@@ -152,6 +154,35 @@ test('an inline function runs; an SQS queue, a Python function and another bus a
   expect(byKind(/:sqs:/)).toMatchObject({ input: 'once', note: expect.stringMatching(/an SQS queue: recorded, not sent/) });
   expect(byKind(/:event-bus\//).note).toMatch(/another event bus: recorded, not forwarded/);
   expect(() => local!.invocations(python)).toThrow(/has runtime python3\.12, which the local runtime cannot run.*local\.deliveries\(rule\)/);
+});
+
+test('an SNS topic, an API destination and a state machine of the stack are recorded, each with its own note', async () => {
+  // GIVEN
+  const { stack, bus } = userStack();
+  const scheduler = new DynamicScheduler(stack, 'Scheduler', { eventBus: bus });
+  const topic = new sns.Topic(stack, 'Topic');
+  const connection = new events.Connection(stack, 'Connection', {
+    authorization: events.Authorization.apiKey('x-api-key', SecretValue.unsafePlainText('local')),
+  });
+  const destination = new events.ApiDestination(stack, 'Destination', { connection, endpoint: 'https://example.com/ticks' });
+  const machine = new sfn.StateMachine(stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Nothing')) });
+  const rule = scheduler.onTick('Elsewhere', { target: new targets.SnsTopic(topic) });
+  rule.addTarget(new targets.ApiDestination(destination));
+  rule.addTarget(new targets.SfnStateMachine(machine));
+  local = await LocalScheduler.fromStack(stack, { now: T0 });
+
+  // WHEN
+  await local.put({ source: 'com.app', detailType: 'Schedule Start', detail: { id: 'out', duration: '1m' } });
+  await local.advanceBy(2 * MINUTE);
+
+  // THEN
+  const notes = local.deliveries(rule).map((d) => d.note);
+  expect(notes).toEqual([
+    expect.stringMatching(/:sns:.* is an SNS topic: recorded, not published/),
+    expect.stringMatching(/:api-destination\/.* is an API destination: recorded, no HTTP request is made/),
+    expect.stringMatching(/:stateMachine:.* is a state machine of the stack: recorded, not started/),
+  ]);
+  expect(local.executions().some((e) => e.executionArn.includes('Workflow'))).toBe(false);
 });
 
 test('a container image function is recorded, not run', async () => {
