@@ -13,6 +13,12 @@ import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 const ROOT_PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+/**
+ * The version of a package this repository has installed from its lockfile: the app gets exactly it (npm ci has just
+ * put it in the npm cache, so `--prefer-offline` needs the registry only for what the tarballs add).
+ */
+const lockedVersion = (name: string): string =>
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 const FIXTURE = path.join(__dirname, 'user-app');
 
 jest.setTimeout(10 * 60_000);
@@ -69,7 +75,7 @@ beforeAll(() => {
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true }, null, 2));
   timed('npm install', () => run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error',
     library, localPackage,
-    `aws-cdk-lib@${ROOT_PACKAGE.devDependencies['aws-cdk-lib']}`, `constructs@${ROOT_PACKAGE.devDependencies.constructs}`], app));
+    `aws-cdk-lib@${lockedVersion('aws-cdk-lib')}`, `constructs@${lockedVersion('constructs')}`], app));
 });
 
 afterAll(() => {
