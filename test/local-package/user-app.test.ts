@@ -119,6 +119,64 @@ test('the user\'s test passes: the consumer subscribed with onTick gets the tick
   expect(output).toContain('REMINDED sharded: tick 1 Hello, Ada, tick 2 Hello, Ada, tick 3 Hello, Ada');
 });
 
+/**
+ * The README's example in TypeScript, written into the app and compiled there (not run: the JavaScript test above runs
+ * it). Kept here, not as a .ts fixture, because it imports the installed packages, which this repository's own
+ * type-check cannot resolve.
+ */
+const TYPED_EXAMPLE = `// The README's example, in TypeScript, compiled (not run) against the installed packages' declarations: a user's
+// test that calls the API with the wrong types, or a declaration that points outside its package, fails here.
+import { App, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamicScheduler, SchedulerEngine } from 'cdk-dynamic-scheduler';
+import { LocalScheduler } from 'cdk-dynamic-scheduler-local';
+
+export async function remindersSent(): Promise<number> {
+  const stack = new Stack(new App(), 'TypedReminders');
+  const bus = new events.EventBus(stack, 'Bus');
+  const scheduler = new DynamicScheduler(stack, 'Scheduler', { eventBus: bus, engine: SchedulerEngine.sharded({ shards: 2 }) });
+  const reminder = new lambda.Function(stack, 'Reminder', {
+    runtime: lambda.Runtime.NODEJS_20_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromAsset('reminder'),
+  });
+  const rule: events.Rule = scheduler.onTick('Reminders', { scheduleIdPrefix: 'reminder:', target: new targets.LambdaFunction(reminder) });
+
+  const local: LocalScheduler = await LocalScheduler.fromStack(stack, { now: new Date('2030-01-01T00:00:00Z') });
+  try {
+    local.localFunction(reminder).injectFault({ errorType: 'Error', errorMessage: 'once' }, 1);
+    const eventId: string = await local.put({
+      source: 'com.app', detailType: 'Schedule Start', detail: { id: 'reminder:ada', every: '10m', limit: 3, payload: { user: 'Ada' } },
+    });
+    await local.advanceBy(60 * 60_000);
+    await local.advanceTo(new Date('2030-01-01T02:00:00Z'));
+    const calls = local.invocations(reminder);
+    const failed: Array<string | undefined> = calls.map((call) => call.error?.errorMessage);
+    const item: Record<string, any> | undefined = await local.item('reminder:ada');
+    const seen: number = local.events().length + local.ticks('reminder:ada').length + local.deliveries(rule).length;
+    const transitions: number = local.stats().stateTransitions;
+    return calls.length + failed.length + seen + transitions + (item ? 1 : 0) + eventId.length;
+  } finally {
+    await local.close();
+  }
+}
+`;
+
+test('the README\'s example compiles in TypeScript (strict) against the installed packages\' declarations', () => {
+  const start = Date.now();
+  fs.mkdirSync(path.join(app, 'typed'), { recursive: true });
+  fs.writeFileSync(path.join(app, 'typed', 'reminders.ts'), TYPED_EXAMPLE);
+  // This repository's TypeScript compiler and Node.js types; everything else resolves from the app's node_modules.
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'node16',
+    '--moduleResolution', 'node16', '--esModuleInterop', '--skipLibCheck', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'),
+    path.join('typed', 'reminders.ts')], { cwd: app, encoding: 'utf8', timeout: 5 * 60_000 });
+  seconds.tsc = (Date.now() - start) / 1000;
+  if (result.status !== 0) throw new Error(`tsc exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
+});
+
 test('the negative control fails: a consumer that is not subscribed is reported as not invoked', () => {
   const result = nodeTest('negative');
   const output = `${result.stdout}\n${result.stderr}`;
