@@ -26,8 +26,15 @@
  *   resource policies and warm throughput are ignored; DynamoDB Streams are not emitted.
  * - TransactWriteItems/TransactGetItems, PartiQL (ExecuteStatement...), import/export and backups are not
  *   implemented by dynalite (the SDK gets an UnknownOperationException).
- * - No throttling, no capacity accounting (ConsumedCapacity is approximate), no eventual consistency: every read
- *   is strongly consistent; GSIs are updated synchronously.
+ * - No throttling and no eventual consistency: every read is strongly consistent (an eventually consistent read is
+ *   billed half, as on DynamoDB); GSIs are updated synchronously.
+ *
+ * Capacity units are counted as on-demand DynamoDB bills them: dynalite computes `ConsumedCapacity` from item sizes
+ * (1 WRU per KB written, the larger of the item before and after; 1 RRU per 4 KB read strongly consistent, half
+ * eventually consistent; a Query per 4 KB of all the items it reads), and every request is made to ask for it
+ * (`withConsumedCapacity`). A write refused by its condition is billed too: 1 WRU here (DynamoDB bills the item's
+ * size).
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html
  * - Validation messages can differ in wording; item size limits and expression validation follow dynalite.
  */
 import * as http from 'http';
@@ -67,6 +74,35 @@ function supportReturnValuesOnConditionCheckFailure(): void {
 }
 supportReturnValuesOnConditionCheckFailure();
 
+/**
+ * dynalite computes `ConsumedCapacity` only for a request that asks for it (`ReturnConsumedCapacity`): after its type
+ * checks, every request asks, so that `observe` can bill capacity units. A client that did not ask gets the field
+ * anyway, which the SDK accepts.
+ */
+function withConsumedCapacity(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const validations = require('dynalite/validations');
+  if (validations.checkTypes.asksCapacity) return;
+  const original = validations.checkTypes;
+  const wrapped = (data: any, types: any) => {
+    const checked = original(data, types);
+    if (checked && typeof checked === 'object' && 'ReturnConsumedCapacity' in types && !checked.ReturnConsumedCapacity) {
+      checked.ReturnConsumedCapacity = 'TOTAL';
+    }
+    return checked;
+  };
+  wrapped.asksCapacity = true;
+  validations.checkTypes = wrapped;
+}
+withConsumedCapacity();
+
+/** The capacity units a response reports (`ConsumedCapacity`: one object, or a list for the batch operations). */
+export function consumedUnits(response: any): number {
+  const consumed = response?.ConsumedCapacity;
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  return list.reduce((n: number, c: any) => n + (Number(c?.CapacityUnits) || 0), 0);
+}
+
 export const DYNAMODB_WRITE_OPERATIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
 export const DYNAMODB_READ_OPERATIONS = ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems'];
 
@@ -78,6 +114,8 @@ export interface DynamoDbOperation {
   readonly errorType?: string;
   /** Items written by a BatchWriteItem (1 for the single-item writes). */
   readonly items: number;
+  /** Capacity units billed: read units for a read, write units for a write (see the header). */
+  readonly units: number;
 }
 
 export interface DynamoDbStats {
@@ -87,14 +125,21 @@ export interface DynamoDbStats {
   readonly writes: number;
   /** Write requests that failed their condition (DynamoDB bills these as writes too). */
   readonly conditionalCheckFailures: number;
+  /** Read request units billed (on-demand): 1 per 4 KB read strongly consistent, half eventually consistent. */
+  readonly readUnits: number;
+  /** Write request units billed (on-demand): 1 per KB written, and 1 per write refused by its condition. */
+  readonly writeUnits: number;
   readonly errors: number;
   readonly byOperation: Record<string, number>;
+  /** Capacity units billed per operation (`ConditionalCheckFailed` for refused writes). */
+  readonly unitsByOperation: Record<string, number>;
 }
 
 type Listener = (op: DynamoDbOperation) => void;
 
 function emptyStats() {
-  return { requests: 0, reads: 0, writes: 0, conditionalCheckFailures: 0, errors: 0, byOperation: {} as Record<string, number> };
+  const counts = { requests: 0, reads: 0, writes: 0, conditionalCheckFailures: 0, readUnits: 0, writeUnits: 0, errors: 0 };
+  return { ...counts, byOperation: {} as Record<string, number>, unitsByOperation: {} as Record<string, number> };
 }
 
 /** The properties of an AWS::DynamoDB::Table that CreateTable understands (the rest is ignored; see above). */
@@ -162,7 +207,7 @@ export class DynamoDbLocal {
   /** Request counts, for all tables or one. */
   public stats(tableName?: string): DynamoDbStats {
     const s = tableName ? this.perTable.get(tableName) ?? emptyStats() : this.totals;
-    return { ...s, byOperation: { ...s.byOperation } };
+    return { ...s, byOperation: { ...s.byOperation }, unitsByOperation: { ...s.unitsByOperation } };
   }
 
   /** Low-level call (AWS JSON 1.0) to dynalite; throws an Error named after the AWS error type. */
@@ -303,6 +348,12 @@ export class DynamoDbLocal {
         }
       } catch { /* not JSON */ }
       let errorType: string | undefined;
+      let units = 0;
+      if (res.statusCode < 300) {
+        try {
+          units = consumedUnits(JSON.parse(responseBody || '{}'));
+        } catch { /* not JSON */ }
+      }
       if (res.statusCode >= 300) {
         try {
           errorType = String(JSON.parse(responseBody).__type ?? '').split('#').pop();
@@ -310,7 +361,7 @@ export class DynamoDbLocal {
           errorType = 'UnknownError';
         }
       }
-      const op: DynamoDbOperation = { operation, tableName, statusCode: res.statusCode, errorType, items };
+      const op: DynamoDbOperation = { operation, tableName, statusCode: res.statusCode, errorType, items, units };
       this.count(this.totals, op);
       if (tableName) {
         let t = this.perTable.get(tableName);
@@ -328,11 +379,22 @@ export class DynamoDbLocal {
     s.byOperation[op.operation] = (s.byOperation[op.operation] ?? 0) + 1;
     if (op.statusCode >= 300) {
       s.errors++;
-      if (op.errorType === 'ConditionalCheckFailedException') s.conditionalCheckFailures++;
+      if (op.errorType === 'ConditionalCheckFailedException') {
+        s.conditionalCheckFailures++;
+        s.writeUnits++;
+        s.unitsByOperation.ConditionalCheckFailed = (s.unitsByOperation.ConditionalCheckFailed ?? 0) + 1;
+      }
       return;
     }
-    if (DYNAMODB_WRITE_OPERATIONS.includes(op.operation)) s.writes += op.items;
-    if (DYNAMODB_READ_OPERATIONS.includes(op.operation)) s.reads++;
+    s.unitsByOperation[op.operation] = (s.unitsByOperation[op.operation] ?? 0) + op.units;
+    if (DYNAMODB_WRITE_OPERATIONS.includes(op.operation)) {
+      s.writes += op.items;
+      s.writeUnits += op.units;
+    }
+    if (DYNAMODB_READ_OPERATIONS.includes(op.operation)) {
+      s.reads++;
+      s.readUnits += op.units;
+    }
   }
 }
 

@@ -130,6 +130,10 @@ export interface LocalStats {
   readonly stateTransitions: number;
   readonly lambdaInvocations: number;
   readonly dynamoWrites: number;
+  /** DynamoDB write request units, as on-demand DynamoDB bills them (1 per KB written; refused conditions too). */
+  readonly dynamoWriteUnits: number;
+  /** DynamoDB read request units, as on-demand DynamoDB bills them (1 per 4 KB read, half eventually consistent). */
+  readonly dynamoReadUnits: number;
   /** Executions started, Standard and Express. */
   readonly executionsStarted: number;
   readonly maxHistoryEventsPerExecution: number;
@@ -380,6 +384,8 @@ export class LocalScheduler {
       stateTransitions: s.stateTransitions,
       lambdaInvocations: s.lambdaInvocations,
       dynamoWrites: s.dynamoWrites,
+      dynamoWriteUnits: s.dynamoWriteUnits,
+      dynamoReadUnits: s.dynamoReadUnits,
       executionsStarted: s.executionsStarted,
       maxHistoryEventsPerExecution: s.maxHistoryEventsPerExecution,
       standardStateTransitions: s.standardStateTransitions,

@@ -86,6 +86,10 @@ export interface LocalStackStats {
   /** Writes rejected by their condition (DynamoDB bills them as writes). */
   readonly dynamoConditionalCheckFailures: number;
   readonly dynamoReads: number;
+  /** Read request units billed (on demand), by item size: see dynamodb-local.ts. */
+  readonly dynamoReadUnits: number;
+  /** Write request units billed (on demand), by item size, writes refused by their condition included. */
+  readonly dynamoWriteUnits: number;
   readonly executionsStarted: number;
   readonly maxHistoryEventsPerExecution: number;
   /** The transitions of Standard state machines (`stateTransitions` counts Express ones too). */
@@ -234,6 +238,8 @@ export class LocalStack {
       dynamoWrites: sum((s) => s.writes),
       dynamoConditionalCheckFailures: sum((s) => s.conditionalCheckFailures),
       dynamoReads: sum((s) => s.reads),
+      dynamoReadUnits: sum((s) => s.readUnits),
+      dynamoWriteUnits: sum((s) => s.writeUnits),
       executionsStarted: sfn.executionsStarted,
       maxHistoryEventsPerExecution: sfn.maxHistoryEventsPerExecution,
       standardStateTransitions: sfn.standardStateTransitions,

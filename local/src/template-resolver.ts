@@ -75,6 +75,8 @@ export interface FunctionInfo {
   /** Seconds; CloudFormation's default is 3. */
   readonly timeout: number;
   readonly memorySize: number;
+  /** `arm64` or `x86_64` (CloudFormation's default), from `Architectures`. */
+  readonly architecture: string;
   readonly environment: Record<string, string>;
   /** Source directory of a `Code.fromAsset` function (needs the asset-metadata context; see `localAppContext`). */
   readonly assetPath?: string;
@@ -400,6 +402,7 @@ export class TemplateResolver {
         packageType: props.PackageType ?? (props.Code?.ImageUri !== undefined ? 'Image' : 'Zip'),
         timeout: props.Timeout ?? 3,
         memorySize: props.MemorySize ?? 128,
+        architecture: props.Architectures?.[0] ?? 'x86_64',
         environment: this.functionEnvironment(logicalId),
         assetPath: resource.Metadata?.['aws:asset:path'],
         inlineCode: props.Code?.ZipFile !== undefined ? String(this.resolve(props.Code.ZipFile)) : undefined,

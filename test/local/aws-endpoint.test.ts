@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, InvalidName, ListExecutionsCommand, SFNClient,
@@ -122,6 +122,37 @@ describe('LocalAwsEndpoint with real SDK v3 clients', () => {
     expect(got.Item).toEqual({ id: { S: 'a' }, n: { N: '1' } });
     expect(await dynamo.getItem('endpoint-test', 'a')).toEqual({ id: 'a', n: 1 });
     expect(dynamo.stats('endpoint-test')).toMatchObject({ writes: 1, conditionalCheckFailures: 1, reads: 2 });
+  });
+
+  test('capacity units are billed by item size, as on-demand DynamoDB bills them', async () => {
+    await dynamo.createTable({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }, 'units-test');
+    const ddb = new DynamoDBClient({});
+    const key = (sk: string) => ({ pk: { S: 'p' }, sk: { S: sk } });
+    // 3,000 B of attribute value: 3 WRU (1 per KB, rounded up); a small item: 1 WRU.
+    await ddb.send(new PutItemCommand({ TableName: 'units-test', Item: { ...key('big'), v: { S: 'x'.repeat(3_000) } } }));
+    await ddb.send(new PutItemCommand({ TableName: 'units-test', Item: { ...key('small'), v: { S: 'y' } } }));
+    expect(dynamo.stats('units-test')).toMatchObject({ writes: 2, writeUnits: 4 });
+    // An update is billed for the larger of the item before and after: 3 WRU, though it writes one byte.
+    await ddb.send(new UpdateItemCommand({
+      TableName: 'units-test', Key: key('big'), UpdateExpression: 'SET w = :w', ExpressionAttributeValues: { ':w': { S: 'z' } },
+    }));
+    expect(dynamo.stats('units-test').writeUnits).toBe(7);
+    // A refused condition is billed as a write.
+    await expect(ddb.send(new PutItemCommand({
+      TableName: 'units-test', Item: key('small'), ConditionExpression: 'attribute_not_exists(pk)',
+    }))).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    expect(dynamo.stats('units-test').writeUnits).toBe(8);
+    // Reads: 1 RRU per 4 KB strongly consistent, half eventually consistent; a Query sums the items it read.
+    await ddb.send(new GetItemCommand({ TableName: 'units-test', Key: key('big'), ConsistentRead: true }));
+    await ddb.send(new GetItemCommand({ TableName: 'units-test', Key: key('small') }));
+    await ddb.send(new QueryCommand({
+      TableName: 'units-test', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'p' } }, ConsistentRead: true,
+    }));
+    expect(dynamo.stats('units-test')).toMatchObject({ reads: 3, readUnits: 2.5 });
   });
 
   describe('under the virtual clock', () => {
