@@ -54,8 +54,9 @@ export interface Counters {
   readonly duplicateTicks: number;
   readonly stateTransitions: number;
   readonly lambdaInvocations: number;
-  /** Successful writes plus writes rejected by their condition (DynamoDB bills both). */
+  /** Write request units (on demand: 1 per KB written), writes rejected by their condition included (billed too). */
   readonly dynamoWrites: number;
+  /** Read request units (on demand: 1 per 4 KB read strongly consistent, half eventually consistent). */
   readonly dynamoReads: number;
   readonly executions: number;
   /** PutEvents entries the design itself put (ticks and lifecycle events; not the benchmark's commands). */
@@ -218,7 +219,9 @@ function emitterCpuBeyondAssumed(bus: LocalEventBus, tickSource: string, memoryM
 function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventBusName?: string): BenchRuntime {
   const lambdaMillis: number[] = [];
   timeInvocations(local.functions, lambdaMillis);
-  const memoryMb = new Map(local.resolver.functions().map((fn) => [fn.arn, fn.memorySize]));
+  // GB per invocation, priced as x86: an arm64 function's GB-seconds cost 0.8 of an x86 one's (cost-model.ts).
+  const armFactor = PRICES.lambdaArmPerGbSecond / PRICES.lambdaPerGbSecond;
+  const memoryMb = new Map(local.resolver.functions().map((fn) => [fn.arn, fn.memorySize * (fn.architecture === 'arm64' ? armFactor : 1)]));
   return {
     design,
     clock: local.clock,
@@ -228,7 +231,8 @@ function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventB
       const stats = local.stats();
       const sfn = local.stepFunctions.stats();
       const { ticks, duplicateTicks, emitted } = countEvents(local.bus, tickSource);
-      const emitterExtra = design === 'sharded' ? emitterCpuBeyondAssumed(local.bus, tickSource, shardMemoryMb(local)) : 0;
+      // The shard function is arm64: its GB-seconds at the x86-equivalent price, as the others'.
+      const emitterExtra = design === 'sharded' ? emitterCpuBeyondAssumed(local.bus, tickSource, shardMemoryMb(local)) * armFactor : 0;
       const expressTransitions = reported(sfn, 'expressStateTransitions', 'expressTransitions');
       const standardTransitions = reported(sfn, 'standardStateTransitions', 'standardTransitions') || stats.stateTransitions - expressTransitions;
       return {
@@ -242,9 +246,9 @@ function runtimeOf(design: Design, local: LocalStack, tickSource: string, eventB
         lambdaGbSeconds: local.functions.reduce((n, fn) => n + fn.invocations * (memoryMb.get(fn.arn) ?? 128) / 1024, 0)
           * (PRICES.lambdaAssumedMs / 1000) + emitterExtra,
         lambdaInvocations: stats.lambdaInvocations,
-        // Failed conditional writes are billed as writes too.
-        dynamoWrites: stats.dynamoWrites + stats.dynamoConditionalCheckFailures,
-        dynamoReads: stats.dynamoReads,
+        // Capacity units, as on-demand DynamoDB bills them: by item size, failed conditional writes included.
+        dynamoWrites: stats.dynamoWriteUnits,
+        dynamoReads: stats.dynamoReadUnits,
         executions: stats.executionsStarted,
         putEventsEntries: emitted,
       };

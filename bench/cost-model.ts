@@ -15,6 +15,11 @@ export const PRICES = {
   lambdaPerRequest: 0.2 / 1e6,
   /** Lambda duration (x86): $0.0000166667 per GB-second. */
   lambdaPerGbSecond: 0.0000166667,
+  /**
+   * Lambda duration (arm64, Graviton): $0.0000133334 per GB-second, the first tier. The benchmark converts arm64
+   * GB-seconds to their x86 price equivalent (x 0.8) in `lambdaGbSeconds`, so one price applies.
+   */
+  lambdaArmPerGbSecond: 0.0000133334,
   /** Memory of the naive design's functions (ours are 256 MB); the benchmark reads each function's from the template. */
   lambdaMemoryMb: 128,
   /** Assumed billed duration of every invocation (all designs): a warm handler making two or three SDK calls. */

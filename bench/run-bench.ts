@@ -22,7 +22,7 @@ import { measurePlanStep } from './plan-step';
 import { fixed, renderTable, Row, section, times, usd } from './report-table';
 import { median } from './stats';
 import { measureSynth } from './synth-time';
-import { measureIdleShards, Rates, rates, runWorkload, Workload, WorkloadResult, workloads } from './workloads';
+import { measureIdleShards, minus, Rates, rates, runWorkload, Workload, WorkloadResult, workloads } from './workloads';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROOT = path.resolve(__dirname, '..');
@@ -44,8 +44,8 @@ const LIMITS = {
 const SHARDED_TARGETS = [
   { name: 'sharded: cost per million ticks, 1,000 schedules on cron * * * * *, shard cost included', workload: 'cron-1000', figure: 'cost', comparison: '<=', limit: 2.0 },
   { name: 'sharded: cost per million ticks, 1,000 schedules every 60s spread over the minute, shard cost included', workload: 'every-1000', figure: 'cost', comparison: '<=', limit: 2.5 },
-  { name: 'sharded: cost per million one-shots with Started and Completed', workload: 'oneShot', figure: 'cost', comparison: '<=', limit: 5.0 },
-  { name: 'sharded: cost per million one-shots with Started and Completed turned off', workload: 'oneShotQuiet', figure: 'cost', comparison: '<=', limit: 3.0 },
+  { name: 'sharded: cost per million one-shots with Started and Completed (at volume)', workload: 'oneShot', figure: 'cost', comparison: '<=', limit: 5.0, atVolume: true },
+  { name: 'sharded: cost per million one-shots with Started and Completed turned off (at volume)', workload: 'oneShotQuiet', figure: 'cost', comparison: '<=', limit: 3.0, atVolume: true },
   { name: 'sharded: cost per million ticks, 10,000 schedules on cron * * * * *, shard cost included', workload: 'cron-10000', figure: 'cost', comparison: '<=', limit: 1.25 },
   { name: 'sharded: state transitions (Standard + Express) per tick, 1,000 schedules on cron * * * * *', workload: 'cron-1000', figure: 'transitions', comparison: '<=', limit: 0.25 },
   // Ticking speed in the steady window: a quick run's 5 ticks per schedule are dwarfed by its 1,000 Starts (about
@@ -88,6 +88,24 @@ interface Cell {
   /** Per tick (per one-shot): steady state when the workload has a window, else the whole run. */
   readonly rates: Rates;
   readonly cost: CostBreakdown;
+  /** Per schedule, from the difference with a smaller run (`Workload.marginalFrom`): the cost at volume. */
+  readonly marginal?: Marginal;
+}
+
+interface Marginal {
+  readonly schedules: readonly [number, number];
+  readonly rates: Rates;
+  readonly cost: CostBreakdown;
+  /** What remains of the larger run's cost: its fixed part (the shards' loops and the keeper), in USD. */
+  readonly fixedUsd: number;
+}
+
+/** The cost that grows with the schedules: the difference between two runs' counts, per schedule of the difference. */
+function marginalOf(large: WorkloadResult, small: WorkloadResult): Marginal {
+  const perSchedule = rates(minus(large.totals, small.totals));
+  const cost = costPerMillionTicks(perSchedule);
+  const fixedUsd = (costPerMillionTicks(large.total).total - cost.total) * large.ticks / 1e6;
+  return { schedules: [small.ticks, large.ticks], rates: perSchedule, cost, fixedUsd };
 }
 
 interface Measured {
@@ -130,9 +148,9 @@ function workloadRows(m: Measured, designs: readonly Design[]): Row[] {
   rows.push(row('Express requests', (c) => c.rates.expressRequests, 5));
   rows.push(row('Express GB-seconds', (c) => c.rates.expressGbSeconds, 6));
   rows.push(row('Lambda invocations', (c) => c.rates.lambdaInvocations, 4));
-  rows.push(row(`Lambda GB-seconds (x ${PRICES.lambdaAssumedMs} ms assumed)`, (c) => c.rates.lambdaGbSeconds, 6));
-  rows.push(row('DynamoDB reads', (c) => c.rates.dynamoReads, 4));
-  rows.push(row('DynamoDB writes', (c) => c.rates.dynamoWrites, 4));
+  rows.push(row(`Lambda GB-seconds, x86-priced (x ${PRICES.lambdaAssumedMs} ms assumed)`, (c) => c.rates.lambdaGbSeconds, 6));
+  rows.push(row('DynamoDB read units (RRU, by size)', (c) => c.rates.dynamoReads, 4));
+  rows.push(row('DynamoDB write units (WRU, by size)', (c) => c.rates.dynamoWrites, 4));
   rows.push(row('PutEvents entries', (c) => c.rates.putEventsEntries, 4));
   rows.push(row('executions / 1,000 ticks', (c) => c.rates.executionsPer1000Ticks, 3));
   rows.push(row('max history events / execution', (c) => c.result?.maxHistoryEventsPerExecution, 0));
@@ -141,6 +159,13 @@ function workloadRows(m: Measured, designs: readonly Design[]): Row[] {
   rows.push(row('local runtime ticks / s (wall, steady window)', (c) => c.result?.steadyTicksPerSecond, 0));
   // digits -1: dollars.
   rows.push(row(`USD per million ${unit}s`, (c) => c.cost.total, -1, { ebScheduler: usd(eventBridgeSchedulerPerMillionTicks()) }));
+  const marginal = m.cells.sharded?.marginal;
+  if (marginal) {
+    const [small, large] = marginal.schedules;
+    rows.push({ figure: `  at volume: USD per million ${unit}s that grows with the count (runs of ${large} and ${small})`, workload: w.key, sharded: usd(marginal.cost.total) });
+    rows.push({ figure: `    of which DynamoDB (${fixed(marginal.rates.dynamoWrites, 3)} WRU, ${fixed(marginal.rates.dynamoReads, 3)} RRU per ${unit}), Lambda, EventBridge`, workload: w.key, sharded: `${usd(marginal.cost.dynamoDb)}, ${usd(marginal.cost.lambda)}, ${usd(marginal.cost.eventBridge)}` });
+    rows.push({ figure: `  fixed part of the run of ${large}, USD (shards' loops and keeper over its ${fixed(w.periodMs / 3_600_000 + 1, 1)} hours)`, workload: w.key, sharded: fixed(marginal.fixedUsd, 5) });
+  }
   return rows;
 }
 
@@ -224,7 +249,12 @@ async function main(): Promise<void> {
         continue;
       }
       const r = pricingRates(result);
-      cells[design] = { result, rates: r, cost: costPerMillionTicks(r) };
+      let marginal: Marginal | undefined;
+      if (design === 'sharded' && w.marginalFrom) {
+        progress(`${w.title}: ${design}, again with ${w.marginalFrom.toLocaleString('en-US')} schedules (the cost at volume)`);
+        marginal = marginalOf(result, await runWorkload(design, { ...w, schedules: w.marginalFrom }));
+      }
+      cells[design] = { result, rates: r, cost: costPerMillionTicks(r), marginal };
     }
     measured.set(w.key, { workload: w, cells });
     for (const design of designs.filter((d) => !cells[d])) {
@@ -283,7 +313,7 @@ async function main(): Promise<void> {
     rows.push({ figure: 'idle shard-month, USD (measured)', workload: 'no schedules', sharded: 'skipped' });
   }
   if (emitter) {
-    const usd1m = emitterGbSecondsPerTick(emitter.cpuMicrosPerTick) * PRICES.lambdaPerGbSecond * 1e6;
+    const usd1m = emitterGbSecondsPerTick(emitter.cpuMicrosPerTick) * PRICES.lambdaArmPerGbSecond * 1e6;
     rows.push(section('sharded emitter CPU (shard function bundle, seconds of 1,000 ticks, fake DynamoDB and EventBridge in another process)'));
     rows.push({ figure: 'CPU per tick, µs (this machine; handler, SDK, signing, HTTP)', workload: `${emitter.emits} x 1,000 ticks`, sharded: fixed(emitter.cpuMicrosPerTick, 1) });
     rows.push({ figure: '  of which user CPU, µs (system time is mostly socket writes, slow in this sandbox)', workload: `${emitter.emits} x 1,000 ticks`, sharded: fixed(emitter.userMicrosPerTick, 1) });
@@ -300,7 +330,10 @@ async function main(): Promise<void> {
       rows.push({ figure: t.name.replace(/^sharded: /, ''), workload: t.workload, sharded: 'skipped', target: `${t.comparison} ${t.limit.toLocaleString('en-US')}`, result: 'n/a' });
       continue;
     }
-    const value = t.figure === 'cost' ? cell.cost.total : t.figure === 'transitions' ? cell.rates.stateTransitions : cell.result.steadyTicksPerSecond ?? NaN;
+    // One-shots are priced at volume (the cost that grows with their count), as "per million one-shots" reads; their
+    // workload's fixed part, which a million one-shots share, is printed beside it. Ticks include the shard cost.
+    const cost = t.figure === 'cost' && 'atVolume' in t && t.atVolume ? cell.marginal?.cost.total ?? NaN : cell.cost.total;
+    const value = t.figure === 'cost' ? cost : t.figure === 'transitions' ? cell.rates.stateTransitions : cell.result.steadyTicksPerSecond ?? NaN;
     rows.push({ figure: t.name.replace(/^sharded: /, ''), workload: t.workload, sharded: t.figure === 'cost' ? usd(value) : fixed(value, t.figure === 'speed' ? 0 : 4), ...check(t.name, value, t.comparison, t.limit) });
   }
 
@@ -368,6 +401,7 @@ async function main(): Promise<void> {
     extrapolatedFrom: c.extrapolatedFrom,
     rates: c.rates,
     costPerMillion: c.cost,
+    ...(c.marginal ? { atVolume: c.marginal } : {}),
     ...(c.result ? {
       ...c.result,
       lambdaMillis: undefined,
@@ -392,9 +426,11 @@ async function main(): Promise<void> {
       total: 'whole run (Start to completion) / ticks; one-shots per schedule',
       steady: 'difference of counters between snapshots after tick `from` and after tick `to` of each schedule, / ticks in between',
       extrapolatedFrom: 'the design did not run this workload; its per-tick counts and cost are those of the workload named',
-      dynamoWrites: 'successful writes + writes rejected by their condition (both billed)',
+      atVolume: 'per schedule: the difference between the counts of the run and of a run with fewer schedules (`schedules`), priced; `fixedUsd` is what remains of the larger run (the shards\' loops and keeper over its hours)',
+      dynamoWrites: 'write request units, by item size (1 per KB), writes rejected by their condition included (both billed)',
+      dynamoReads: 'read request units, by size read (1 per 4 KB strongly consistent, 0.5 eventually consistent)',
       putEventsEntries: 'entries the design put itself (ticks and lifecycle events), not the benchmark\'s Start commands',
-      lambdaGbSeconds: `invocations x the function's memory x ${PRICES.lambdaAssumedMs} ms (assumed billed duration)`,
+      lambdaGbSeconds: `invocations x the function's memory x ${PRICES.lambdaAssumedMs} ms (assumed billed duration); arm64 functions' GB-seconds x 0.8, their price relative to x86`,
       express: 'Express transitions, requests and GB-seconds as reported by the local runtime; 0 when it reports none',
     },
     prices: PRICES,
