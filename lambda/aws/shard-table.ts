@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { clientConfig } from './client-config';
-import { SLOT_TTL_SECONDS, STOP_MARKER_TTL_SECONDS, TTL_ATTRIBUTE } from '../../src/contract';
+import { DUE_TTL_SECONDS, SLOT_TTL_SECONDS, STOP_MARKER_TTL_SECONDS, TTL_ATTRIBUTE } from '../../src/contract';
 import { Checkpoint, RosterEntry, SlotEntry } from '../domain/shards';
 
 /**
@@ -28,6 +28,14 @@ import { Checkpoint, RosterEntry, SlotEntry } from '../domain/shards';
  * | slot page   | `slot#<n>#<epoch second>`   | `p#<page>`                        |
  * | late entry  | `slot#<n>#<epoch second>`   | `x#<id>#<runId>`                  |
  * | stop marker | `stops#<n>`                 | `<processedAt ISO>#<id>#<runId>`  |
+ * | due entry   | `due#<n>#<epoch hour>`      | `<epoch second, 10 digits>#<id>#<runId>` |
+ *
+ * A due entry is a one-shot's roster entry, keyed by its second: a plan reads only the entries of the seconds it
+ * covers (a range of one or two hourly partitions), so one-shots waiting for days cost no plan anything, and none
+ * is removed when its run ends (TTL deletes it). An hourly partition takes the one-shots of a shard due in that hour:
+ * up to 1,000 writes per second into one partition (the per-partition limit), so a burst of Starts due in the same
+ * hour on one shard is bounded by it.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html
  */
 
 /** Created once per Lambda environment, reused across invocations. */
@@ -63,6 +71,9 @@ const stateKey = (shard: number) => key(`shard#${shard}`, 'state');
 const rosterPk = (shard: number) => `roster#${shard}`;
 const slotPk = (shard: number, second: number) => `slot#${shard}#${second}`;
 const stopsPk = (shard: number) => `stops#${shard}`;
+const duePk = (shard: number, second: number) => `due#${shard}#${Math.floor(second / 3600)}`;
+/** Sorts by second: epoch seconds have 10 digits until the year 2286. */
+const dueSk = (second: number, suffix = '') => `${String(second).padStart(10, '0')}${suffix}`;
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 export const isConditionFailure = (error: unknown): boolean =>
@@ -331,6 +342,81 @@ export async function putRosterEntry(
   }
 }
 
+/**
+ * A one-shot joins its shard: a due entry in the partition of its second's hour (see the table above). A redelivery
+ * finds it there (`duplicate`). No newer command can have written the same key (it carries the runId): an older
+ * Start that writes after a newer one is dropped at emit time, when the item no longer names its run.
+ */
+export async function putDueEntry(tableName: string, shard: number, second: number, entry: RosterEntry): Promise<'written' | 'duplicate'> {
+  try {
+    await dynamodb.send(new PutItemCommand({
+      TableName: tableName,
+      Item: marshall({
+        pk: duePk(shard, second),
+        sk: dueSk(second, `#${entry.id}#${entry.runId}`),
+        ...entry,
+        due: undefined,
+        [TTL_ATTRIBUTE]: second + DUE_TTL_SECONDS,
+      }, { removeUndefinedValues: true }),
+      ConditionExpression: 'attribute_not_exists(sk)',
+    }));
+    return 'written';
+  } catch (error) {
+    if (isConditionFailure(error)) return 'duplicate';
+    throw error;
+  }
+}
+
+/** Hourly partitions of due entries from second `from` through `through`. */
+function dueHours(shard: number, from: number, through: number): Array<{ pk: string; from: string; through: string }> {
+  const hours: Array<{ pk: string; from: string; through: string }> = [];
+  for (let hour = Math.floor(from / 3600); hour <= Math.floor(through / 3600); hour++) {
+    hours.push({ pk: duePk(shard, hour * 3600), from: dueSk(Math.max(from, hour * 3600)), through: dueSk(Math.min(through, hour * 3600 + 3599), '~') });
+  }
+  return hours;
+}
+
+/** The due entries (one-shots) of seconds `from` through `through`, as roster entries marked `due`. */
+export async function queryDue(tableName: string, shard: number, from: number, through: number): Promise<RosterEntry[]> {
+  const entries: RosterEntry[] = [];
+  for (const hour of dueHours(shard, from, through)) {
+    const items = await queryAll({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :through',
+      ExpressionAttributeValues: marshall({ ':pk': hour.pk, ':from': hour.from, ':through': hour.through }),
+    });
+    for (const item of items) {
+      entries.push({
+        id: item.id as string,
+        runId: item.runId as string,
+        spec: item.spec as RosterEntry['spec'],
+        checkpoint: item.checkpoint as Checkpoint,
+        ...(item.payloadJson !== undefined ? { payloadJson: item.payloadJson as string } : {}),
+        ...(item.payloadInItem ? { payloadInItem: true } : {}),
+        due: true,
+      });
+    }
+  }
+  return entries;
+}
+
+/** The second of the first due entry after `after`, up to `until` (a plan's sleep horizon), if any. */
+export async function nextDueSecond(tableName: string, shard: number, after: number, until: number): Promise<number | undefined> {
+  for (const hour of dueHours(shard, after + 1, until)) {
+    const page = await dynamodb.send(new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :through',
+      ExpressionAttributeValues: marshall({ ':pk': hour.pk, ':from': hour.from, ':through': hour.through }),
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+      Limit: 1,
+    }));
+    const sk = page.Items?.[0] ? String(unmarshall(page.Items[0]).sk) : undefined;
+    if (sk) return Number(sk.slice(0, 10));
+  }
+  return undefined;
+}
+
 /** Remove a run from the roster (stopped, completed); a newer run of the same id is left alone. */
 export async function deleteRosterEntry(tableName: string, shard: number, id: string, runId: string): Promise<void> {
   try {
@@ -434,23 +520,33 @@ export async function queryStopMarkers(
   return items.map((item) => ({ id: item.id as string, runId: item.runId as string, processedAt: item.processedAt as string }));
 }
 
-/** The payloads (JSON) of the runs `keys` name, read from the schedules table; a key whose item has moved on is left out. */
-export async function getPayloads(scheduleTableName: string, keys: ReadonlyArray<{ id: string; runId: string }>): Promise<Map<string, string>> {
+/**
+ * The runs `keys` name, as their items in the schedules table have them now: status and payload (JSON). A key whose
+ * item names another run (or none) is left out.
+ */
+export async function getRuns(
+  scheduleTableName: string, keys: ReadonlyArray<{ id: string; runId: string }>,
+): Promise<Map<string, { status?: string; payloadJson?: string }>> {
   const wanted = new Map(keys.map((k) => [k.id, k.runId]));
-  const found = new Map<string, string>();
+  const found = new Map<string, { status?: string; payloadJson?: string }>();
   const ids = [...wanted.keys()];
   // BatchGetItem reads at most 100 items per call.
   // @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
   for (let i = 0; i < ids.length; i += 100) {
     let request: BatchGetItemCommandInput['RequestItems'] = {
-      [scheduleTableName]: { Keys: ids.slice(i, i + 100).map((id) => marshall({ id })), ProjectionExpression: 'id, runId, payloadJson', ConsistentRead: true },
+      [scheduleTableName]: {
+        Keys: ids.slice(i, i + 100).map((id) => marshall({ id })),
+        ProjectionExpression: 'id, runId, #status, payloadJson',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ConsistentRead: true,
+      },
     };
     for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
       if (attempt > 5) throw new Error(`BatchGetItem left keys unprocessed after ${attempt} attempts`);
       const result: BatchGetItemCommandOutput = await dynamodb.send(new BatchGetItemCommand({ RequestItems: request }));
       for (const item of result.Responses?.[scheduleTableName] ?? []) {
-        const { id, runId, payloadJson } = unmarshall(item) as { id: string; runId?: string; payloadJson?: string };
-        if (wanted.get(id) === runId && payloadJson !== undefined) found.set(id, payloadJson);
+        const { id, runId, status, payloadJson } = unmarshall(item) as { id: string; runId?: string; status?: string; payloadJson?: string };
+        if (wanted.get(id) === runId) found.set(id, { status, payloadJson });
       }
       request = result.UnprocessedKeys;
     }

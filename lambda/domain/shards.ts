@@ -51,6 +51,20 @@ export interface RosterEntry {
   readonly payloadJson?: string;
   /** The payload is too large to travel inline: read it from the schedule's item. */
   readonly payloadInItem?: boolean;
+  /**
+   * A one-shot's due entry ({@link isOneShot}), not a roster entry: kept in a partition by its second's hour and read
+   * only by the plans whose seconds cover it, so it is never removed (TTL deletes it). A Stop or a replacing Start
+   * does not remove it either: its tick goes out only if the schedule's item still names its run, running.
+   */
+  readonly due?: boolean;
+}
+
+/**
+ * Whether a run has exactly one occurrence (`at`, `duration`): on the sharded engine it is a due entry, keyed by its
+ * second, instead of a roster entry that every plan reads until the run ends and a write removes it.
+ */
+export function isOneShot(spec: Pick<ScheduleSpec, 'kind'>): boolean {
+  return spec.kind === 'at' || spec.kind === 'duration';
 }
 
 /** One tick in a slot page (a due entry). */
@@ -65,6 +79,8 @@ export interface SlotEntry {
   readonly reason?: CompletionReason;
   readonly payloadJson?: string;
   readonly payloadInItem?: boolean;
+  /** From a due entry: the Emit reads the schedule's item and sends the tick only if it still names this run, running. */
+  readonly checkOwner?: boolean;
 }
 
 /** A run found to have no occurrence left while planning (its last occurrence was skipped, or none remains). */
@@ -73,6 +89,8 @@ export interface PlannedCompletion {
   readonly runId: string;
   readonly ticks: number;
   readonly reason: CompletionReason;
+  /** A due entry's run: it has no roster entry to remove. */
+  readonly due?: boolean;
 }
 
 /** What one plan of a shard decided. */
@@ -86,7 +104,7 @@ export interface WindowPlan {
   readonly checkpoints: Array<{ readonly id: string; readonly runId: string; readonly checkpoint: Checkpoint }>;
   readonly completed: PlannedCompletion[];
   /** Runs whose occurrences could not be computed (a poisoned entry): they fail alone, the shard goes on. */
-  readonly failed: Array<{ readonly id: string; readonly runId: string; readonly error: string }>;
+  readonly failed: Array<{ readonly id: string; readonly runId: string; readonly error: string; readonly due?: boolean }>;
   /** The earliest occurrence after the window (epoch ms), when no second of the window is active. */
   readonly nextAfterMs?: number;
 }
@@ -97,6 +115,12 @@ export const CHECKPOINT_MAX_AGE_MS = 3_600_000;
 /** Occurrences counted between a checkpoint and the watermark at most (a checkpoint is rewritten hourly). */
 const COUNT_CAP = 10_000_000;
 
+/** The seconds a plan made at `now` covers: `[max(watermark + 1, now - 10 s), + WINDOW_SECONDS]`, inclusive. */
+export function windowBounds(watermark: number, now: Date): { from: number; through: number } {
+  const from = Math.max(watermark + 1, Math.ceil((now.getTime() - MISSED_TOLERANCE_MS) / 1000));
+  return { from, through: from + WINDOW_SECONDS };
+}
+
 /**
  * Plans the window `[from, from + WINDOW_SECONDS]` of a shard whose seconds up to `watermark` are emitted:
  * `from = max(watermark + 1, now - 10 s)`. Occurrences after the watermark that are now more than 10 s late are
@@ -104,8 +128,7 @@ const COUNT_CAP = 10_000_000;
  * last second whose send began (it may have gone out), which keep theirs.
  */
 export function planWindow(entries: readonly RosterEntry[], watermark: number, now: Date, emitting?: number): WindowPlan {
-  const from = Math.max(watermark + 1, Math.ceil((now.getTime() - MISSED_TOLERANCE_MS) / 1000));
-  const through = from + WINDOW_SECONDS;
+  const { from, through } = windowBounds(watermark, now);
   const startMs = (from - 1) * 1000; // exclusive: second `from` covers occurrences in ((from - 1) s, from s]
   const endMs = through * 1000;
   const emittedMs = watermark * 1000;
@@ -135,13 +158,14 @@ export function planWindow(entries: readonly RosterEntry[], watermark: number, n
       const cursor = { sequence, after: new Date(cursorAfterMs).toISOString(), executionTicks: 0 };
       // An old checkpoint only makes counting slow for a series: a one-shot has a single occurrence to count.
       const series = spec.kind !== 'duration' && spec.kind !== 'at';
-      if (skipped || (series && startMs - afterMs > CHECKPOINT_MAX_AGE_MS)) {
+      // A due entry has no checkpoint to move: its one occurrence is planned or, skipped, completes the run below.
+      if (!entry.due && (skipped || (series && startMs - afterMs > CHECKPOINT_MAX_AGE_MS))) {
         checkpoints.push({ id, runId, checkpoint: { sequence, after: cursor.after } });
       }
       const due = countOccurrences(spec, new Date(cursorAfterMs), new Date(endMs), WINDOW_SECONDS * 10);
       const plan = computePlan({ id, runId, spec }, cursor, new Date(startMs), new Date(endMs), Math.max(1, due));
       if (plan.action === PLAN_ACTION.COMPLETE) {
-        completed.push(plan.completed!);
+        completed.push({ ...plan.completed!, ...(entry.due ? { due: true } : {}) });
         continue;
       }
       if (plan.action !== PLAN_ACTION.EMIT || !plan.ticks) {
@@ -159,12 +183,13 @@ export function planWindow(entries: readonly RosterEntry[], watermark: number, n
           ...(tick.last ? { reason: completionReason(spec, tick) } : {}),
           ...(entry.payloadJson !== undefined ? { payloadJson: entry.payloadJson } : {}),
           ...(entry.payloadInItem ? { payloadInItem: true } : {}),
+          ...(entry.due ? { checkOwner: true } : {}),
         });
         slots.set(second, list);
       }
     } catch (error) {
       // Deterministic (computed from the entry's own data): retrying would stall the shard, so only this run fails.
-      failed.push({ id, runId, error: error instanceof Error ? error.message : String(error) });
+      failed.push({ id, runId, error: error instanceof Error ? error.message : String(error), ...(entry.due ? { due: true } : {}) });
     }
   }
   const ordered = new Map([...slots.entries()].sort(([x], [y]) => x - y));

@@ -1,11 +1,13 @@
 import {
   DETAIL_TYPE,
+  DUE_LOOKBACK_SECONDS,
   MAX_SLEEP_SECONDS,
   PLAN_LEAD_SECONDS,
   PLANS_PER_EXECUTION,
   SHARD_OP,
   SHARD_ROUTE,
   SHARD_STALE_SECONDS,
+  STATUS,
   STOP_MARKER_TTL_SECONDS,
   SupervisorState,
   WindowState,
@@ -16,12 +18,14 @@ import { recordCompletion, recordShardCheckpoint, recordShardFailure } from '../
 import { emitAll, forEachLimited, putAll } from '../aws/scheduler-events';
 import {
   deleteRosterEntry,
-  getPayloads,
+  getRuns,
   getShardState,
   markEmitting,
   markPlanning,
+  nextDueSecond,
   putStopMarker,
   putSlotPage,
+  queryDue,
   queryRoster,
   querySlot,
   queryStopMarkers,
@@ -31,7 +35,7 @@ import {
 } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
 import { MISSED_TOLERANCE_MS } from '../domain/machine-state';
-import { PlannedCompletion, pagesOf, parseSupervisorName, planWindow, SlotEntry, sleepUntilOf, supervisorName } from '../domain/shards';
+import { PlannedCompletion, pagesOf, parseSupervisorName, planWindow, SlotEntry, sleepUntilOf, supervisorName, windowBounds } from '../domain/shards';
 
 /** The supervisor's Plan step. */
 export interface PlanEvent {
@@ -109,15 +113,19 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     // Each attempt plans from its own time: a replan starts later than the first.
     if (attempt > 1) now = new Date();
     if (!(await markPlanning(table, shard, epoch, now))) return fenced('a newer epoch owns the shard');
-    const roster = await queryRoster(table, shard);
-    const window = planWindow(roster, state.watermark, now, state.emitting);
+    // The roster (series), and the one-shots due in the window's seconds or missed since the watermark (a bounded
+    // lookback): both read after the planning mark, so a Start that joins later asks for a replan.
+    const bounds = windowBounds(state.watermark, now);
+    const lookback = Math.max(state.watermark + 1, Math.floor(now.getTime() / 1000) - DUE_LOOKBACK_SECONDS);
+    const [roster, dueEntries] = await Promise.all([queryRoster(table, shard), queryDue(table, shard, lookback, bounds.through)]);
+    const window = planWindow([...roster, ...dueEntries], state.watermark, now, state.emitting);
     await forEachLimited(window.checkpoints, WRITE_CONCURRENCY, async ({ id, runId, checkpoint }) => {
       await writeCheckpoint(table, shard, id, runId, checkpoint);
       await recordShardCheckpoint(config.tableName, { id, runId, ...checkpoint, now });
     });
     await forEachLimited(window.completed, WRITE_CONCURRENCY, (done) => complete(config, shards, shard, done, now));
-    await forEachLimited(window.failed, WRITE_CONCURRENCY, ({ id, runId, error }) =>
-      fail(config, shards, shard, { id, runId, reason: POISONED_ERROR, cause: error }, now));
+    await forEachLimited(window.failed, WRITE_CONCURRENCY, ({ id, runId, error, due }) =>
+      fail(config, shards, shard, { id, runId, reason: POISONED_ERROR, cause: error, due }, now));
 
     const writes = [...window.slots.entries()].flatMap(([second, entries]) => pagesOf(entries).map((page, index) => ({ second, page, index })));
     let superseded = false;
@@ -131,8 +139,8 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     // second (no window), so that the Starts that asked are planned then, without ever waiting on a quiet moment.
     const last = attempt >= PLAN_ATTEMPTS;
     const nowSec = Math.ceil(now.getTime() / 1000);
-    const sleepUntil = last ? nowSec + 1
-      : seconds.length > 0 ? seconds[seconds.length - 1] : sleepUntilOf(window.nextAfterMs, now, PLAN_LEAD_SECONDS, MAX_SLEEP_SECONDS);
+    const sleepUntil = last ? nowSec + 1 : seconds.length > 0 ? seconds[seconds.length - 1]
+      : sleepUntilOf(await nextAfterMs(table, shard, window, now), now, PLAN_LEAD_SECONDS, MAX_SLEEP_SECONDS);
     const nextEmit = last ? undefined : seconds[0];
     const recorded = await recordPlan(table, shard, epoch, { plannedThrough: window.through, sleepUntil, nextEmit, now, force: last });
     if (recorded === 'fenced') return fenced('a newer epoch owns the shard');
@@ -146,6 +154,17 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     }
     return { ...base, route: SHARD_ROUTE.SLEEP, sleepUntil: iso(sleepUntil) };
   }
+}
+
+/**
+ * With nothing due in the window: the earliest occurrence after it, of the roster's series and of the one-shots due
+ * before the longest sleep ends (a later one-shot is read by a later plan).
+ */
+async function nextAfterMs(table: string, shard: number, window: { through: number; nextAfterMs?: number }, now: Date): Promise<number | undefined> {
+  const horizon = Math.ceil(now.getTime() / 1000) + MAX_SLEEP_SECONDS + PLAN_LEAD_SECONDS;
+  const due = await nextDueSecond(table, shard, window.through, horizon);
+  const candidates = [window.nextAfterMs, due === undefined ? undefined : due * 1000].filter((ms): ms is number => ms !== undefined);
+  return candidates.length > 0 ? Math.min(...candidates) : undefined;
 }
 
 /**
@@ -185,22 +204,27 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
     seen.add(key);
     return true;
   });
-  const payloads = await getPayloads(config.tableName, due.filter((e) => e.payloadInItem));
+  // Large payloads, and the owners of one-shots' ticks (a due entry stays when its run is stopped or replaced), are
+  // read from the schedules table: a tick whose item names another run, or its run no longer running, is dropped.
+  const runs = await getRuns(config.tableName, due.filter((e) => e.payloadInItem || e.checkOwner));
+  const payloads = new Map([...runs].flatMap(([id, run]) => (run.payloadJson !== undefined ? [[id, run.payloadJson] as const] : [])));
+  const owned = (e: SlotEntry) => !e.checkOwner || runs.get(e.id)?.status === STATUS.RUNNING;
   // A run whose tick cannot be built (its payload no longer parses) or that PutEvents refuses for good fails alone,
   // at once: resending cannot help, and retrying the second would stall every other schedule of the shard.
-  const built = buildTicks(due.filter((e) => !e.payloadInItem || payloads.has(e.id)), payloads);
+  const built = buildTicks(due.filter((e) => owned(e) && (!e.payloadInItem || payloads.has(e.id))), payloads);
   const refused = await putAll(config, built.ticks.map(({ detail }) => ({ detailType: DETAIL_TYPE.TICK, detail })));
   const failures: RunFailure[] = [...built.poisoned, ...refused.map(({ index, errorCode, errorMessage }) => ({
     id: built.ticks[index].entry.id,
     runId: built.ticks[index].entry.runId,
     reason: FAILED_ENTRY_ERROR,
     cause: `${errorCode}${errorMessage ? `: ${errorMessage}` : ''}`,
+    due: built.ticks[index].entry.checkOwner,
   }))];
   await forEachLimited(failures, WRITE_CONCURRENCY, (failure) => fail(config, shards, shard, failure, now, { stopLaterTicks: true }));
   const refusedAt = new Set(refused.map((r) => r.index));
   const sent = built.ticks.filter((_, index) => !refusedAt.has(index)).map(({ entry }) => entry);
   await forEachLimited(sent.filter((e) => e.last), WRITE_CONCURRENCY, (e) => complete(config, shards, shard, {
-    id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end',
+    id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end', ...(e.checkOwner ? { due: true } : {}),
   }, now));
   log('INFO', 'Emitted a second', { shard, epoch, second, ticks: sent.length, failed: failures.length, lateMs: now.getTime() - second * 1000 });
   // The watermark moves, then the next second is chosen from the window's seconds and the late seconds Starts added.
@@ -242,19 +266,23 @@ function buildTicks(entries: readonly SlotEntry[], payloads: ReadonlyMap<string,
       ticks.push({ entry, detail: tickDetail(entry, payloads.get(entry.id)) });
     } catch (error) {
       const cause = `tick ${entry.sequence} could not be built: ${error instanceof Error ? error.message : String(error)}`;
-      poisoned.push({ id: entry.id, runId: entry.runId, reason: POISONED_EMIT_ERROR, cause });
+      poisoned.push({ id: entry.id, runId: entry.runId, reason: POISONED_EMIT_ERROR, cause, due: entry.checkOwner });
     }
   }
   return { ticks, poisoned };
 }
 
-/** A run is over: mark its item COMPLETED (if it is still this run, running), announce it, and drop its roster entry. */
+/**
+ * A run is over: mark its item COMPLETED (if it is still this run, running), announce it, and drop its roster entry
+ * (a one-shot's due entry stays, read by no later plan, until TTL deletes it).
+ */
 async function complete(config: HandlerConfig, shards: ShardConfig, shard: number, done: PlannedCompletion, now: Date): Promise<void> {
-  const owned = await recordCompletion(config.tableName, { ...done, now, retentionSeconds: config.retentionSeconds });
+  const { due, ...completion } = done;
+  const owned = await recordCompletion(config.tableName, { ...completion, now, retentionSeconds: config.retentionSeconds });
   if (owned && config.startedAndCompletedEvents) {
-    await emitAll(config, [{ detailType: DETAIL_TYPE.COMPLETED, detail: { ...done } }]);
+    await emitAll(config, [{ detailType: DETAIL_TYPE.COMPLETED, detail: { ...completion } }]);
   }
-  await deleteRosterEntry(shards.shardTableName, shard, done.id, done.runId);
+  if (!due) await deleteRosterEntry(shards.shardTableName, shard, done.id, done.runId);
 }
 
 /** The `error` of `Schedule Failed` for a run whose roster entry could not be planned. */
@@ -275,6 +303,8 @@ interface RunFailure {
   readonly runId: string;
   readonly reason: string;
   readonly cause: string;
+  /** A one-shot's: it has a due entry, no roster entry. */
+  readonly due?: boolean;
 }
 
 /**
@@ -294,7 +324,7 @@ async function fail(
     const detail = { id, runId, error: reason, failure: { Error: reason, Cause: cause } };
     await emitAll(config, [{ detailType: DETAIL_TYPE.FAILED, detail }]);
   }
-  await deleteRosterEntry(shards.shardTableName, shard, id, runId);
+  if (!failure.due) await deleteRosterEntry(shards.shardTableName, shard, id, runId);
 }
 
 /**

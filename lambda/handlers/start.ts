@@ -16,13 +16,15 @@ import { startExecution, stopExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
 import { claimRun, ClaimResult, commandKey, getSchedule } from '../aws/schedule-table';
 import { emit, forEachLimited, reject } from '../aws/scheduler-events';
-import { addExtraSeconds, getShardState, putLateEntry, putRosterEntry, putStopMarker, requestReplan, ShardState } from '../aws/shard-table';
+import {
+  addExtraSeconds, deleteRosterEntry, getShardState, putDueEntry, putLateEntry, putRosterEntry, putStopMarker, requestReplan, ShardState,
+} from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
 import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
 import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
 import { AcceptedStart } from '../domain/parse-result';
 import { parseStartDetail } from '../domain/schedule-spec';
-import { completionReason, lateTicks, shardOf, slotOf } from '../domain/shards';
+import { completionReason, isOneShot, lateTicks, RosterEntry, shardOf, slotOf } from '../domain/shards';
 
 /**
  * `Schedule Start`: validate, claim the run in DynamoDB (newest command wins, redeliveries are
@@ -222,17 +224,25 @@ async function startOnShard(
   const table = shards.shardTableName;
   const inline = payloadJson === undefined || Buffer.byteLength(payloadJson, 'utf8') <= INLINE_PAYLOAD_BYTES;
   const payload = payloadJson === undefined ? {} : inline ? { payloadJson } : { payloadInItem: true };
-  const roster = await putRosterEntry(table, shard, { id, runId, spec, checkpoint: { sequence: 0, after: cursor.after }, ...payload }, command);
+  const first = plan.ticks?.[0];
+  const second = first ? slotOf(Date.parse(first.scheduledAt)) : undefined;
+  const entry: RosterEntry = { id, runId, spec, checkpoint: { sequence: 0, after: cursor.after }, ...payload };
+  // A one-shot is a due entry keyed by its second (no plan reads it before its hour, and nothing removes it); a
+  // series joins the roster, which every plan reads.
+  const oneShot = isOneShot(spec) && second !== undefined;
+  const roster = oneShot ? await putDueEntry(table, shard, second, entry) : await putRosterEntry(table, shard, entry, command);
   if (roster === 'stale') {
     log('INFO', 'A newer Start of this id is already on its shard', { id, runId, eventId: event.id });
     return;
   }
   if (replacedRunId !== undefined && replacedRunId !== runId) {
     await putStopMarker(table, shard, { id, runId: replacedRunId, processedAt: now });
+    // A series replaced by a one-shot leaves the roster (a series replaces the entry by writing its own). A replaced
+    // one-shot's due entry stays: its tick goes out only if the item still names its run.
+    const replacedSeries = claim.outcome === 'claimed' ? !claim.previous?.spec || !isOneShot(claim.previous.spec) : true;
+    if (oneShot && replacedSeries) await deleteRosterEntry(table, shard, id, replacedRunId);
   }
 
-  const first = plan.ticks?.[0];
-  const second = first ? slotOf(Date.parse(first.scheduledAt)) : undefined;
   const { wake, state } = await placeOnShard({ table, shard, run: { id, runId, spec }, cursor, payload, roster, second, now });
   if (wake) {
     await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, state, reason: wake });
@@ -304,7 +314,15 @@ async function placeOnShard(args: {
   if (second <= state.plannedThrough) {
     const late = lateTicks(run, cursor, now, state.plannedThrough);
     await forEachLimited(late, 16, async (tick) => {
-      const entry = { id: run.id, runId: run.runId, ...tick, ...(tick.last ? { reason: completionReason(run.spec, tick) } : {}), ...payload };
+      const entry = {
+        id: run.id,
+        runId: run.runId,
+        ...tick,
+        ...(tick.last ? { reason: completionReason(run.spec, tick) } : {}),
+        ...payload,
+        // A one-shot's entries are checked against its item at emit time, like its due entry (see RosterEntry.due).
+        ...(isOneShot(run.spec) ? { checkOwner: true } : {}),
+      };
       await putLateEntry(table, shard, slotOf(Date.parse(tick.scheduledAt)), entry);
     });
     if (state.nextEmit !== undefined) {

@@ -6,6 +6,7 @@ import { applyStop, commandKey, recordStopReported, ScheduleItem } from '../aws/
 import { emit, reject } from '../aws/scheduler-events';
 import { deleteRosterEntry, putStopMarker } from '../aws/shard-table';
 import { countOccurrences } from '../domain/occurrences';
+import { isOneShot } from '../domain/shards';
 import { parseStopDetail } from '../domain/stop-detail';
 
 /**
@@ -58,12 +59,14 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
 
 /**
  * Sharded engine: fence the stopped run's ticks out of the shard. The stop marker drops every tick already planned
- * with a `scheduledAt` at or after the Stop; the roster entry's removal keeps later plans from planning more.
+ * with a `scheduledAt` at or after the Stop; the roster entry's removal keeps later plans from planning more. A
+ * one-shot has a due entry instead, which stays: the Emit sends its tick only while the item names its run, running.
  */
 async function leaveShard(item: ScheduleItem, stoppedAt: Date): Promise<void> {
   const shards = shardConfig();
   if (!shards || item.shard === undefined || !item.runId) return;
   await putStopMarker(shards.shardTableName, item.shard, { id: item.id, runId: item.runId, processedAt: stoppedAt });
+  if (item.spec && isOneShot(item.spec)) return;
   await deleteRosterEntry(shards.shardTableName, item.shard, item.id, item.runId);
 }
 

@@ -82,6 +82,15 @@ export const STOP_MARKER_TTL_SECONDS = 900;
 /** Slot pages and late entries live this long (DynamoDB TTL). */
 export const SLOT_TTL_SECONDS = 86_400;
 
+/**
+ * How far back a plan reads one-shots' due entries (before its window: those missed while the shard was down, which
+ * it completes as skipped). A one-shot missed by an outage longer than this is not completed by its shard.
+ */
+export const DUE_LOOKBACK_SECONDS = 2 * 86_400;
+
+/** Due entries (one-shots) are deleted by TTL this long after their second: the lookback, and a day to spare. */
+export const DUE_TTL_SECONDS = DUE_LOOKBACK_SECONDS + 86_400;
+
 /** The state a supervisor execution carries (its JSONPath `$`), and its input. */
 export interface SupervisorState {
   readonly shard: number;

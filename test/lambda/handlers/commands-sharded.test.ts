@@ -7,6 +7,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { commandEvent, conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
+import { runIdFor as runIdOf } from '../../../lambda/domain/execution-names';
 import { shardOf } from '../../../lambda/domain/shards';
 import { handler as start } from '../../../lambda/handlers/start';
 import { handler as stop } from '../../../lambda/handlers/stop';
@@ -145,7 +146,60 @@ describe('Start on the sharded engine', () => {
     const late = items('shards').find((i) => String(i.pk).startsWith('slot#'))!;
     expect(late.pk).toBe(`slot#${SHARD}#${NOW_S + 90}`);
     expect(late.sk).toMatch(/^x#a#/);
-    expect(JSON.parse(late.entries)).toEqual([{ id: 'a', runId: expect.any(String), sequence: 1, scheduledAt: iso(90), last: true, reason: 'once' }]);
+    // A one-shot's late entry, like its due entry, goes out only if the item still names its run.
+    expect(JSON.parse(late.entries)).toEqual([{ id: 'a', runId: expect.any(String), sequence: 1, scheduledAt: iso(90), last: true, reason: 'once', checkOwner: true }]);
+  });
+
+  test('a one-shot joins its shard as a due entry keyed by its second, in the partition of its hour: no roster entry', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '90m', payload: { to: 'x' } }, { id: 'e1' }));
+    const second = NOW_S + 5400;
+    const due = items('shards').filter((i) => String(i.pk).startsWith('due#'));
+    expect(due).toEqual([expect.objectContaining({
+      pk: `due#${SHARD}#${Math.floor(second / 3600)}`,
+      sk: `${second}#a#${due[0].runId}`,
+      checkpoint: { sequence: 0, after: NOW.toISOString() },
+      payloadJson: '{"to":"x"}',
+      expiresAt: second + 3 * 86_400,
+    })]);
+    expect(due[0].spec).toMatchObject({ kind: 'duration' });
+    expect(items('shards').filter((i) => String(i.pk).startsWith('roster#'))).toEqual([]);
+    expect(calls(PutItemCommand, 'shards')[0].ConditionExpression).toBe('attribute_not_exists(sk)');
+    // Due long after the shard's next plan: nothing to wake.
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(putDetails('Schedule Started')).toHaveLength(1);
+  });
+
+  test('a redelivered one-shot Start finds its due entry: no second Started, and the shard plans again', async () => {
+    shardStateIs(SLEEPING);
+    const claimed = {
+      id: 'a',
+      status: 'RUNNING',
+      runId: runIdOf('a', 'e1'),
+      shard: SHARD,
+      lastCommand: `${NOW.toISOString()}#e1`,
+      spec: { kind: 'duration', expression: '90m', anchor: iso(5400), timezone: 'UTC' },
+      batchAfter: NOW.toISOString(),
+    };
+    dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed(claimed));
+    dynamo.on(PutItemCommand, { TableName: 'shards' }).rejects(conditionFailed({}));
+    const event = commandEvent('Schedule Start', { id: 'a', duration: '90m' }, { id: 'e1' });
+    await start(event);
+    expect(putDetails('Schedule Started')).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  test('a one-shot replacing a series removes the series\' roster entry; replacing a one-shot leaves its due entry to the emit\'s check', async () => {
+    shardStateIs(SLEEPING);
+    const previous = { id: 'a', status: 'RUNNING', runId: 'old', shard: SHARD, lastCommand: 'x' };
+    dynamo.on(PutItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall({ ...previous, spec: { kind: 'every', expression: '30m', everyMs: 1_800_000, anchor: iso(1800), timezone: 'UTC' } }) });
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '90m' }));
+    expect(calls(DeleteItemCommand, 'shards')).toEqual([expect.objectContaining({ Key: marshall({ pk: `roster#${SHARD}`, sk: 'a' }), ExpressionAttributeValues: marshall({ ':runId': 'old' }) })]);
+    dynamo.resetHistory();
+    dynamo.on(PutItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall({ ...previous, spec: { kind: 'duration', expression: '1h', anchor: iso(3600), timezone: 'UTC' } }) });
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '90m' }));
+    expect(calls(DeleteItemCommand, 'shards')).toEqual([]);
+    expect(items('shards').filter((i) => String(i.pk).startsWith('stops#'))).toHaveLength(1);
   });
 
   describe('while a window runs (nextEmit set)', () => {
@@ -263,6 +317,15 @@ describe('Stop on the sharded engine', () => {
     expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
     // 09:10, 09:20, ..., 10:00
     expect(putDetails('Schedule Stopped')).toEqual([{ id: 'a', runId: 'r1', ticks: 6 }]);
+  });
+
+  test('a stopped one-shot keeps its due entry (the emit checks the item) and gets a stop marker', async () => {
+    const oneShot = { ...running, spec: { kind: 'duration', expression: '2h', anchor: iso(3600), timezone: 'UTC' }, batchSize: 1 };
+    dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall(oneShot) });
+    await stop(commandEvent('Schedule Stop', { id: 'a' }));
+    expect(items('shards')).toEqual([expect.objectContaining({ pk: `stops#${SHARD}` })]);
+    expect(calls(DeleteItemCommand, 'shards')).toEqual([]);
+    expect(putDetails('Schedule Stopped')).toEqual([{ id: 'a', runId: 'r1', ticks: 0 }]);
   });
 
   test('a redelivered Stop writes the same marker again and does not report twice', async () => {

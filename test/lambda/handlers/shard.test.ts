@@ -151,6 +151,49 @@ describe('plan', () => {
     expect(unmarshall(item.ExpressionAttributeValues)).toMatchObject({ ':ticks': 6, ':after': iso(-11), ':runId': 'r1' });
   });
 
+  describe('one-shots (due entries, by the hour of their second)', () => {
+    const HOUR = NOW_S / 3600;
+    const oneShot = (id: string, inSeconds: number, acceptedAt = NOW) => ({
+      sk: `${NOW_S + inSeconds}#${id}#r-${id}`,
+      id,
+      runId: `r-${id}`,
+      spec: spec({ duration: `${inSeconds + (NOW.getTime() - acceptedAt.getTime()) / 1000}s` }, acceptedAt),
+      checkpoint: { sequence: 0, after: acceptedAt.toISOString() },
+    });
+    const dueQueries = () => dynamo.commandCalls(QueryCommand).map((c: any) => c.args[0].input).filter((i: any) => i.ExpressionAttributeValues[':pk'].S.startsWith('due#'));
+
+    test('those due in the window are read by a range of their hour\'s partition and planned with checkOwner; no roster entry to touch', async () => {
+      shardStateIs(STATE);
+      partitionHas(`due#0#${HOUR}`, [oneShot('o', 90)]);
+      const result = await handler(planEvent());
+      expect(result).toMatchObject({ route: 'window', window: { seconds: [NOW_S + 90] } });
+      expect(unmarshall(dueQueries()[0].ExpressionAttributeValues)).toEqual({
+        ':pk': `due#0#${HOUR}`, ':from': String(NOW_S + 1).padStart(10, '0'), ':through': `${String(NOW_S + 241).padStart(10, '0')}~`,
+      });
+      const page = writes(PutItemCommand).map((i: any) => unmarshall(i.Item)).find((p) => p.pk === `slot#0#${NOW_S + 90}`)!;
+      expect(JSON.parse(page.entries)).toEqual([{ id: 'o', runId: 'r-o', sequence: 1, scheduledAt: iso(90), last: true, reason: 'once', checkOwner: true }]);
+      expect(writes(UpdateItemCommand).filter((u: any) => u.UpdateExpression === 'SET checkpoint = :checkpoint')).toEqual([]);
+    });
+
+    test('with nothing due in the window, the shard sleeps until a minute before the next one-shot (a Limit 1 read)', async () => {
+      shardStateIs(STATE);
+      partitionHas(`due#0#${HOUR}`, [oneShot('later', 1800)]);
+      expect(await handler(planEvent())).toMatchObject({ route: 'sleep', sleepUntil: iso(1740) });
+      expect(dueQueries().some((q: any) => q.Limit === 1)).toBe(true);
+    });
+
+    test('one missed while the shard was down completes (its tick skipped) without a roster delete', async () => {
+      shardStateIs({ ...STATE, watermark: NOW_S - 3600 });
+      const acceptedAt = new Date((NOW_S - 7200) * 1000);
+      partitionHas(`due#0#${HOUR - 1}`, [oneShot('missed', -1800, acceptedAt)]);
+      await handler(planEvent());
+      const completion = writes(UpdateItemCommand, 'schedules').find((u: any) => unmarshall(u.ExpressionAttributeValues)[':completed'] === 'COMPLETED')!;
+      expect(unmarshall(completion.ExpressionAttributeValues)).toMatchObject({ ':runId': 'r-missed', ':ticks': 0 });
+      expect(writes(DeleteItemCommand)).toEqual([]);
+      expect(dueQueries().map((q: any) => q.ExpressionAttributeValues[':pk'].S)).toEqual(expect.arrayContaining([`due#0#${HOUR - 1}`, `due#0#${HOUR}`]));
+    });
+  });
+
   test('a newer epoch\'s page is never overwritten: the older planner is fenced', async () => {
     shardStateIs(STATE);
     partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }]);
@@ -219,6 +262,30 @@ describe('emit', () => {
     });
     await handler(window([0]));
     expect(details('Schedule Tick')).toEqual([{ id: 'big', runId: 'run-big', payload: { blob: 'y'.repeat(600) }, sequence: 1, scheduledAt: iso(0), last: false }]);
+  });
+
+  test('a one-shot\'s tick goes out only while its item names its run, running (a Stop or a new Start leaves its due entry)', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    const once = { checkOwner: true, last: true, reason: 'once' as const };
+    slotHas(0, [tick('keep', once), tick('stopped', once), tick('replaced', once), tick('series')]);
+    dynamo.on(BatchGetItemCommand).resolves({
+      Responses: {
+        schedules: [
+          marshall({ id: 'keep', runId: 'run-keep', status: 'RUNNING' }),
+          marshall({ id: 'stopped', runId: 'run-stopped', status: 'STOPPED' }),
+          marshall({ id: 'replaced', runId: 'a-newer-run', status: 'RUNNING' }),
+        ],
+      },
+    });
+    await handler(window([0]));
+    // Only the one-shots' items are read; the series' tick needs no read.
+    const keys = dynamo.commandCalls(BatchGetItemCommand)
+      .flatMap((c: any) => c.args[0].input.RequestItems.schedules.Keys.map((k: any) => unmarshall(k).id));
+    expect(keys.sort()).toEqual(['keep', 'replaced', 'stopped']);
+    expect(details('Schedule Tick').map((d) => d.id)).toEqual(['keep', 'series']);
+    expect(details('Schedule Completed')).toEqual([{ id: 'keep', runId: 'run-keep', ticks: 1, reason: 'once' }]);
+    // Its due entry stays (TTL deletes it): no roster entry to delete.
+    expect(writes(DeleteItemCommand)).toEqual([]);
   });
 
   test('a last tick completes its run: the item (if still this run) is COMPLETED, Schedule Completed follows the tick, the roster entry goes', async () => {
