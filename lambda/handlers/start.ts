@@ -1,5 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import {
+  COMMAND_HANDLER_TIMEOUT_SECONDS,
   Cursor,
   DETAIL_TYPE,
   INLINE_PAYLOAD_BYTES,
@@ -221,6 +222,17 @@ async function startOnShard(
   const replacedRunId = claim.outcome === 'claimed'
     ? (claim.previous?.status === STATUS.RUNNING ? claim.previous.runId : undefined)
     : claim.current.previousRunId;
+  // `Schedule Started` is never lost: the attempt that claims the run announces it before the run joins its shard,
+  // and a redelivery announces it when it is the one that puts the run there after the claiming attempt has ended
+  // (it stopped before the roster write, maybe after announcing: at least once). A copy delivered while the claiming
+  // attempt may still run (claimed less than the handler's timeout ago) leaves the announcing to it: Lambda retries
+  // a failed attempt after a minute at the earliest, past the timeout. A redelivery that finds the run on its shard
+  // sends nothing.
+  // @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+  const announce = () => emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt }, replacedRunId));
+  if (config.startedAndCompletedEvents && claim.outcome === 'claimed') await announce();
+  const claimerEnded = claim.outcome === 'duplicate'
+    && now.getTime() - Date.parse(claim.current.startedAt ?? '') > COMMAND_HANDLER_TIMEOUT_SECONDS * 1000;
   const table = shards.shardTableName;
   const inline = payloadJson === undefined || Buffer.byteLength(payloadJson, 'utf8') <= INLINE_PAYLOAD_BYTES;
   const payload = payloadJson === undefined ? {} : inline ? { payloadJson } : { payloadInItem: true };
@@ -247,10 +259,7 @@ async function startOnShard(
   if (wake) {
     await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, state, reason: wake });
   }
-  // Announced once: by the attempt that put the run on its shard (a redelivery finds it there).
-  if (config.startedAndCompletedEvents && roster === 'written') {
-    await emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt }, replacedRunId));
-  }
+  if (config.startedAndCompletedEvents && claimerEnded && roster === 'written') await announce();
   log('INFO', 'Started a schedule', { id, runId, shard, kind: spec.kind, nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
 }
 

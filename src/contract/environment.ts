@@ -17,3 +17,10 @@ export const ENV = {
   /** The sharded engine's supervisor state machine (start handler only: it wakes shards). */
   SUPERVISOR_ARN: 'SCHEDULER_SUPERVISOR_ARN',
 } as const;
+
+/**
+ * The timeout of the Start and Stop handlers (seconds). An attempt older than this has ended, one way or another:
+ * Lambda stops a function at its timeout.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+ */
+export const COMMAND_HANDLER_TIMEOUT_SECONDS = 30;

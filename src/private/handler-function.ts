@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { COMMAND_HANDLER_TIMEOUT_SECONDS } from '../contract';
 
 /** How the scheduler's handler functions are built. */
 export interface HandlerFunctionProps {
@@ -40,7 +41,7 @@ export function handlerFunction(scope: Construct, props: HandlerFunctionProps): 
     code: lambda.Code.fromAsset(handlerBundle(props.name)),
     handler: 'index.handler',
     memorySize: props.memorySize ?? 256,
-    timeout: props.timeout ?? Duration.seconds(30),
+    timeout: props.timeout ?? Duration.seconds(COMMAND_HANDLER_TIMEOUT_SECONDS),
     environment: props.environment,
     tracing: props.tracingEnabled ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
     logGroup,

@@ -189,6 +189,51 @@ describe('Start on the sharded engine', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
+  describe('Schedule Started is never lost to a crash (at least once)', () => {
+    const claimedBefore = () => ({
+      id: 'a',
+      status: 'RUNNING',
+      runId: runIdOf('a', 'e1'),
+      shard: SHARD,
+      lastCommand: `${NOW.toISOString()}#e1`,
+      spec: { kind: 'every', expression: '30m', everyMs: 1_800_000, anchor: iso(1800), timezone: 'UTC' },
+      batchAfter: NOW.toISOString(),
+      // Claimed by the first attempt 61 s ago: Lambda retries a failed attempt after a minute at the earliest.
+      startedAt: iso(-61),
+    });
+
+    test('the attempt that claims the run announces it before the run joins its shard', async () => {
+      shardStateIs(SLEEPING);
+      dynamo.on(PutItemCommand, { TableName: 'shards' }).rejects(new Error('InternalServerError'));
+      await expect(start(commandEvent('Schedule Start', { id: 'a', every: '30m' }, { id: 'e1' }))).rejects.toThrow('InternalServerError');
+      expect(putDetails('Schedule Started')).toEqual([expect.objectContaining({ id: 'a', runId: runIdOf('a', 'e1') })]);
+    });
+
+    test('a redelivery that puts the run on its shard (the first attempt stopped before) announces it', async () => {
+      shardStateIs(SLEEPING);
+      dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed(claimedBefore()));
+      await start(commandEvent('Schedule Start', { id: 'a', every: '30m' }, { id: 'e1' }));
+      expect(items('shards').filter((i) => i.pk === `roster#${SHARD}`)).toHaveLength(1);
+      expect(putDetails('Schedule Started')).toEqual([expect.objectContaining({ id: 'a', runId: runIdOf('a', 'e1'), nextAt: iso(1800) })]);
+    });
+
+    test('a copy delivered while the claiming attempt may still run (claimed under 30 s ago) leaves the announcing to it', async () => {
+      shardStateIs(SLEEPING);
+      dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed({ ...claimedBefore(), startedAt: iso(-1) }));
+      await start(commandEvent('Schedule Start', { id: 'a', every: '30m' }, { id: 'e1' }));
+      expect(items('shards').filter((i) => i.pk === `roster#${SHARD}`)).toHaveLength(1);
+      expect(putDetails('Schedule Started')).toEqual([]);
+    });
+
+    test('a redelivery that finds the run on its shard sends nothing', async () => {
+      shardStateIs(SLEEPING);
+      dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed(claimedBefore()));
+      dynamo.on(PutItemCommand, { TableName: 'shards' }).rejects(conditionFailed({ command: `${NOW.toISOString()}#e1` }));
+      await start(commandEvent('Schedule Start', { id: 'a', every: '30m' }, { id: 'e1' }));
+      expect(putDetails('Schedule Started')).toEqual([]);
+    });
+  });
+
   test('a one-shot replacing a series removes the series\' roster entry; replacing a one-shot leaves its due entry to the emit\'s check', async () => {
     shardStateIs(SLEEPING);
     const previous = { id: 'a', status: 'RUNNING', runId: 'old', shard: SHARD, lastCommand: 'x' };
