@@ -1,3 +1,4 @@
+import { field } from './field-name';
 import type { ScheduleSpec } from './schedule-spec';
 
 /** Ticks computed per plan step: one Lambda invocation and one DynamoDB write per batch. */
@@ -116,7 +117,3 @@ export const MACHINE_PATH = {
   tickScheduledAt: '$.tick.' + field<TickItem>('scheduledAt'),
   tickSequence: '$.tick.' + field<TickItem>('sequence'),
 } as const;
-
-function field<T>(name: keyof T & string): string {
-  return name;
-}

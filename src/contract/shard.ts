@@ -1,8 +1,9 @@
 /**
  * The sharded engine's wire contract: the engine names the construct passes to the handlers, the shard table's
  * keys, the shard function's operations, the supervisor's routes, and the states its state machines carry.
- * Import-free, like the rest of this folder.
+ * It imports nothing from outside this folder, like the rest of it.
  */
+import { field } from './field-name';
 
 /** Values of {@link ENV.ENGINE}: which engine the handlers serve. */
 export const ENGINE_NAME = {
@@ -134,7 +135,3 @@ export const SHARD_PATH = {
   windowAt: '$.' + field<WindowState>('at'),
   windowMore: '$.' + field<WindowState>('more'),
 } as const;
-
-function field<T>(name: keyof T & string): string {
-  return name;
-}
