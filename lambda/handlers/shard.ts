@@ -31,6 +31,7 @@ import {
   queryStopMarkers,
   recordNextEmit,
   recordPlan,
+  RunNow,
   writeCheckpoint,
 } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
@@ -208,7 +209,7 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
   // read from the schedules table: a tick whose item names another run, or its run no longer running, is dropped.
   const runs = await getRuns(config.tableName, due.filter((e) => e.payloadInItem || e.checkOwner));
   const payloads = new Map([...runs].flatMap(([id, run]) => (run.payloadJson !== undefined ? [[id, run.payloadJson] as const] : [])));
-  const owned = (e: SlotEntry) => !e.checkOwner || runs.get(e.id)?.status === STATUS.RUNNING;
+  const owned = (e: SlotEntry) => !e.checkOwner || stillOwned(runs.get(e.id), e);
   // A run whose tick cannot be built (its payload no longer parses) or that PutEvents refuses for good fails alone,
   // at once: resending cannot help, and retrying the second would stall every other schedule of the shard.
   const built = buildTicks(due.filter((e) => owned(e) && (!e.payloadInItem || payloads.has(e.id))), payloads);
@@ -253,6 +254,16 @@ function tickDetail(entry: SlotEntry, payloadJson?: string): Record<string, unkn
     ...(entry.remaining !== undefined ? { remaining: entry.remaining } : {}),
     last: entry.last,
   };
+}
+
+/**
+ * Whether a one-shot's tick still goes out, by its item: its run (a replaced run's item names another, and the tick is
+ * dropped), running, or stopped at or after the tick's `scheduledAt` (a Stop drops only later ticks, as the stop
+ * markers do, and its `Schedule Stopped` counts this tick).
+ */
+function stillOwned(run: RunNow | undefined, entry: SlotEntry): boolean {
+  if (run?.status === STATUS.RUNNING) return true;
+  return run?.status === STATUS.STOPPED && run.finishedAt !== undefined && run.finishedAt >= entry.scheduledAt;
 }
 
 /** The ticks of a second's entries, and the runs whose tick cannot be built (a payload that no longer parses). */

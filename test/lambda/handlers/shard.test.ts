@@ -267,22 +267,26 @@ describe('emit', () => {
   test('a one-shot\'s tick goes out only while its item names its run, running (a Stop or a new Start leaves its due entry)', async () => {
     shardStateIs({ ...STATE, watermark: NOW_S - 1 });
     const once = { checkOwner: true, last: true, reason: 'once' as const };
-    slotHas(0, [tick('keep', once), tick('stopped', once), tick('replaced', once), tick('series')]);
+    slotHas(0, [tick('keep', once), tick('stopped', once), tick('replaced', once), tick('stoppedAfter', once), tick('series')]);
     dynamo.on(BatchGetItemCommand).resolves({
       Responses: {
         schedules: [
           marshall({ id: 'keep', runId: 'run-keep', status: 'RUNNING' }),
-          marshall({ id: 'stopped', runId: 'run-stopped', status: 'STOPPED' }),
+          marshall({ id: 'stopped', runId: 'run-stopped', status: 'STOPPED', finishedAt: iso(-60) }),
+          // Stopped half a second after its scheduledAt: the Stop drops later ticks only (as a stop marker does).
+          marshall({ id: 'stoppedAfter', runId: 'run-stoppedAfter', status: 'STOPPED', finishedAt: new Date((NOW_S + 0.5) * 1000).toISOString() }),
           marshall({ id: 'replaced', runId: 'a-newer-run', status: 'RUNNING' }),
         ],
       },
     });
+    // The stopped run's completion is refused by its condition (its item is not RUNNING).
+    dynamo.on(UpdateItemCommand, { TableName: 'schedules', ExpressionAttributeValues: { ':runId': { S: 'run-stoppedAfter' } } }).rejects(conditionFailed());
     await handler(window([0]));
     // Only the one-shots' items are read; the series' tick needs no read.
     const keys = dynamo.commandCalls(BatchGetItemCommand)
       .flatMap((c: any) => c.args[0].input.RequestItems.schedules.Keys.map((k: any) => unmarshall(k).id));
-    expect(keys.sort()).toEqual(['keep', 'replaced', 'stopped']);
-    expect(details('Schedule Tick').map((d) => d.id)).toEqual(['keep', 'series']);
+    expect(keys.sort()).toEqual(['keep', 'replaced', 'stopped', 'stoppedAfter']);
+    expect(details('Schedule Tick').map((d) => d.id)).toEqual(['keep', 'stoppedAfter', 'series']);
     expect(details('Schedule Completed')).toEqual([{ id: 'keep', runId: 'run-keep', ticks: 1, reason: 'once' }]);
     // Its due entry stays (TTL deletes it): no roster entry to delete.
     expect(writes(DeleteItemCommand)).toEqual([]);
