@@ -64,6 +64,11 @@ export interface ShardState {
    * gone out even if the watermark never reached it, so a plan that skips it still counts its occurrences as numbered.
    */
   readonly emitting?: number;
+  /**
+   * The first second of the last recorded plan: one-shots due before it were planned, or completed as missed, by
+   * that plan, so the next plan reads due entries from here (or the watermark, if later) instead of two days back.
+   */
+  readonly dueFrom?: number;
 }
 
 const key = (pk: string, sk: string) => marshall({ pk, sk });
@@ -145,7 +150,7 @@ export async function requestReplan(tableName: string, shard: number, epoch: num
  * a newer epoch owns the shard.
  */
 export async function recordPlan(tableName: string, shard: number, epoch: number, plan: {
-  plannedThrough: number; sleepUntil: number; nextEmit?: number; now: Date; force?: boolean;
+  plannedThrough: number; sleepUntil: number; nextEmit?: number; dueFrom: number; now: Date; force?: boolean;
 }): Promise<'recorded' | 'replan' | 'fenced'> {
   // The plan read the whole roster: late seconds of earlier Starts are in its pages, so `extras` starts afresh.
   const window = plan.nextEmit !== undefined ? ', nextEmit = :next' : '';
@@ -153,12 +158,13 @@ export async function recordPlan(tableName: string, shard: number, epoch: number
     await dynamodb.send(new UpdateItemCommand({
       TableName: tableName,
       Key: stateKey(shard),
-      UpdateExpression: `SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now${window} `
+      UpdateExpression: `SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now, dueFrom = :dueFrom${window} `
         + `REMOVE planningSince, extras, replan${window ? '' : ', nextEmit'}`,
       ConditionExpression: plan.force ? 'epoch = :epoch' : 'epoch = :epoch AND attribute_not_exists(replan)',
       ExpressionAttributeValues: marshall({
         ':through': plan.plannedThrough,
         ':sleep': plan.sleepUntil,
+        ':dueFrom': plan.dueFrom,
         ':now': seconds(plan.now),
         ':epoch': epoch,
         ...(window ? { ':next': plan.nextEmit } : {}),
@@ -307,7 +313,7 @@ export async function queryRoster(tableName: string, shard: number): Promise<Ros
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: marshall({ ':pk': rosterPk(shard) }),
   });
-  return items.map((item) => ({
+  return items.filter((item) => !item.tombstone).map((item) => ({
     id: item.sk as string,
     runId: item.runId as string,
     spec: item.spec as RosterEntry['spec'],
@@ -424,6 +430,24 @@ export async function nextDueSecond(tableName: string, shard: number, after: num
   return undefined;
 }
 
+/**
+ * A one-shot replaced a series: a tombstone with the one-shot's Start command takes the series' roster entry's place
+ * (unless a newer command wrote it), so a slower attempt of an older Start cannot put a series back. Plans skip it;
+ * TTL deletes it a day later (an attempt lives at most the handler's timeout).
+ */
+export async function putRosterTombstone(tableName: string, shard: number, id: string, command: string, now: Date): Promise<void> {
+  try {
+    await dynamodb.send(new PutItemCommand({
+      TableName: tableName,
+      Item: marshall({ pk: rosterPk(shard), sk: id, command, tombstone: true, [TTL_ATTRIBUTE]: seconds(now) + 86_400 }),
+      ConditionExpression: 'attribute_not_exists(sk) OR command < :command',
+      ExpressionAttributeValues: marshall({ ':command': command }),
+    }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
 /** Remove a run from the roster (stopped, completed); a newer run of the same id is left alone. */
 export async function deleteRosterEntry(tableName: string, shard: number, id: string, runId: string): Promise<void> {
   try {
@@ -529,6 +553,7 @@ export async function queryStopMarkers(
 
 /** A run as its item in the schedules table has it now. */
 export interface RunNow {
+  readonly runId: string;
   readonly status?: string;
   /** When a Stop (or a failure) ended it (ISO). */
   readonly finishedAt?: string;
@@ -536,15 +561,15 @@ export interface RunNow {
 }
 
 /**
- * The runs `keys` name, as their items in the schedules table have them now: status and payload (JSON). A key whose
- * item names another run (or none) is left out.
+ * The items of the ids `keys` name, as the schedules table has them now: their run, status and payload (JSON). An
+ * id whose item names no run is left out; the caller compares the run with its own (two runs of an id can share a
+ * second).
  */
 export async function getRuns(
   scheduleTableName: string, keys: ReadonlyArray<{ id: string; runId: string }>,
 ): Promise<Map<string, RunNow>> {
-  const wanted = new Map(keys.map((k) => [k.id, k.runId]));
   const found = new Map<string, RunNow>();
-  const ids = [...wanted.keys()];
+  const ids = [...new Set(keys.map((k) => k.id))];
   // BatchGetItem reads at most 100 items per call.
   // @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
   for (let i = 0; i < ids.length; i += 100) {
@@ -560,8 +585,8 @@ export async function getRuns(
       if (attempt > 5) throw new Error(`BatchGetItem left keys unprocessed after ${attempt} attempts`);
       const result: BatchGetItemCommandOutput = await dynamodb.send(new BatchGetItemCommand({ RequestItems: request }));
       for (const item of result.Responses?.[scheduleTableName] ?? []) {
-        const { id, runId, ...run } = unmarshall(item) as RunNow & { id: string; runId?: string };
-        if (wanted.get(id) === runId) found.set(id, run);
+        const { id, ...run } = unmarshall(item) as Partial<RunNow> & { id: string };
+        if (run.runId !== undefined) found.set(id, run as RunNow);
       }
       request = result.UnprocessedKeys;
     }

@@ -117,7 +117,7 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     // The roster (series), and the one-shots due in the window's seconds or missed since the watermark (a bounded
     // lookback): both read after the planning mark, so a Start that joins later asks for a replan.
     const bounds = windowBounds(state.watermark, now);
-    const lookback = Math.max(state.watermark + 1, Math.floor(now.getTime() / 1000) - DUE_LOOKBACK_SECONDS);
+    const lookback = Math.max(state.watermark + 1, state.dueFrom ?? 0, Math.floor(now.getTime() / 1000) - DUE_LOOKBACK_SECONDS);
     const [roster, dueEntries] = await Promise.all([queryRoster(table, shard), queryDue(table, shard, lookback, bounds.through)]);
     const window = planWindow([...roster, ...dueEntries], state.watermark, now, state.emitting);
     await forEachLimited(window.checkpoints, WRITE_CONCURRENCY, async ({ id, runId, checkpoint }) => {
@@ -143,7 +143,7 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     const sleepUntil = last ? nowSec + 1 : seconds.length > 0 ? seconds[seconds.length - 1]
       : sleepUntilOf(await nextAfterMs(table, shard, window, now), now, PLAN_LEAD_SECONDS, MAX_SLEEP_SECONDS);
     const nextEmit = last ? undefined : seconds[0];
-    const recorded = await recordPlan(table, shard, epoch, { plannedThrough: window.through, sleepUntil, nextEmit, now, force: last });
+    const recorded = await recordPlan(table, shard, epoch, { plannedThrough: window.through, sleepUntil, nextEmit, dueFrom: window.from, now, force: last });
     if (recorded === 'fenced') return fenced('a newer epoch owns the shard');
     if (recorded === 'replan') {
       log('INFO', 'A Start joined the roster while planning; planning again', { shard, epoch, attempt });
@@ -208,11 +208,12 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
   // Large payloads, and the owners of one-shots' ticks (a due entry stays when its run is stopped or replaced), are
   // read from the schedules table: a tick whose item names another run, or its run no longer running, is dropped.
   const runs = await getRuns(config.tableName, due.filter((e) => e.payloadInItem || e.checkOwner));
-  const payloads = new Map([...runs].flatMap(([id, run]) => (run.payloadJson !== undefined ? [[id, run.payloadJson] as const] : [])));
-  const owned = (e: SlotEntry) => !e.checkOwner || stillOwned(runs.get(e.id), e);
+  const runOf = (e: SlotEntry) => (runs.get(e.id)?.runId === e.runId ? runs.get(e.id) : undefined);
+  const owned = (e: SlotEntry) => !e.checkOwner || stillOwned(runOf(e), e);
+  const payloadOf = (e: SlotEntry) => runOf(e)?.payloadJson;
   // A run whose tick cannot be built (its payload no longer parses) or that PutEvents refuses for good fails alone,
   // at once: resending cannot help, and retrying the second would stall every other schedule of the shard.
-  const built = buildTicks(due.filter((e) => owned(e) && (!e.payloadInItem || payloads.has(e.id))), payloads);
+  const built = buildTicks(due.filter((e) => owned(e) && (!e.payloadInItem || payloadOf(e) !== undefined)), payloadOf);
   const refused = await putAll(config, built.ticks.map(({ detail }) => ({ detailType: DETAIL_TYPE.TICK, detail })));
   const failures: RunFailure[] = [...built.poisoned, ...refused.map(({ index, errorCode, errorMessage }) => ({
     id: built.ticks[index].entry.id,
@@ -267,14 +268,14 @@ function stillOwned(run: RunNow | undefined, entry: SlotEntry): boolean {
 }
 
 /** The ticks of a second's entries, and the runs whose tick cannot be built (a payload that no longer parses). */
-function buildTicks(entries: readonly SlotEntry[], payloads: ReadonlyMap<string, string>): {
+function buildTicks(entries: readonly SlotEntry[], payloadOf: (entry: SlotEntry) => string | undefined): {
   ticks: Array<{ entry: SlotEntry; detail: Record<string, unknown> }>; poisoned: RunFailure[];
 } {
   const ticks: Array<{ entry: SlotEntry; detail: Record<string, unknown> }> = [];
   const poisoned: RunFailure[] = [];
   for (const entry of entries) {
     try {
-      ticks.push({ entry, detail: tickDetail(entry, payloads.get(entry.id)) });
+      ticks.push({ entry, detail: tickDetail(entry, payloadOf(entry)) });
     } catch (error) {
       const cause = `tick ${entry.sequence} could not be built: ${error instanceof Error ? error.message : String(error)}`;
       poisoned.push({ id: entry.id, runId: entry.runId, reason: POISONED_EMIT_ERROR, cause, due: entry.checkOwner });

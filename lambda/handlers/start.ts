@@ -18,7 +18,7 @@ import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../
 import { claimRun, ClaimResult, commandKey, getSchedule } from '../aws/schedule-table';
 import { emit, forEachLimited, reject } from '../aws/scheduler-events';
 import {
-  addExtraSeconds, deleteRosterEntry, getShardState, putDueEntry, putLateEntry, putRosterEntry, putStopMarker, requestReplan, ShardState,
+  addExtraSeconds, getShardState, putDueEntry, putLateEntry, putRosterEntry, putRosterTombstone, putStopMarker, requestReplan, ShardState,
 } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
 import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
@@ -212,27 +212,31 @@ async function startOnShard(
     log('INFO', 'Ignored a redelivered Start whose run is over', { id, eventId: event.id });
     return;
   }
+  // A copy of the Start delivered while the attempt that claimed the run may still be running (claimed less than the
+  // handler's timeout ago) leaves everything to that attempt: if it fails, Lambda retries it a minute later at the
+  // earliest, past the timeout, and the retry finishes the work. So exactly one attempt at a time puts the run on its
+  // shard, and `Schedule Started` is never lost: the claiming attempt announces it before the run joins its shard; a
+  // later redelivery announces it when it is the one that puts the run there (the first attempt stopped before, maybe
+  // after announcing: at least once); a redelivery that finds the run on its shard sends nothing.
+  // @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+  if (claim.outcome === 'duplicate' && !(now.getTime() - Date.parse(claim.current.startedAt ?? '') > COMMAND_HANDLER_TIMEOUT_SECONDS * 1000)) {
+    log('INFO', 'A copy of a Start whose claiming attempt may still run: left to it', { id, eventId: event.id });
+    return;
+  }
+  let announcedAt = nextAt;
   if (claim.outcome === 'duplicate' && claim.current.spec && claim.current.batchAfter) {
     // A redelivery finishes what the first attempt began, with the run as it was claimed: the spec parsed now would
     // anchor `every` and `duration` at the redelivery's arrival, a second series of ticks.
     spec = claim.current.spec;
     cursor = { sequence: 0, after: claim.current.batchAfter, executionTicks: 0 };
     plan = computePlan({ id, runId, spec }, cursor, now, new Date(now.getTime() + MAX_EXECUTION_AGE_MS), 1);
+    announcedAt = claim.current.nextAt ?? nextAtOf(plan, spec, now);
   }
   const replacedRunId = claim.outcome === 'claimed'
     ? (claim.previous?.status === STATUS.RUNNING ? claim.previous.runId : undefined)
     : claim.current.previousRunId;
-  // `Schedule Started` is never lost: the attempt that claims the run announces it before the run joins its shard,
-  // and a redelivery announces it when it is the one that puts the run there after the claiming attempt has ended
-  // (it stopped before the roster write, maybe after announcing: at least once). A copy delivered while the claiming
-  // attempt may still run (claimed less than the handler's timeout ago) leaves the announcing to it: Lambda retries
-  // a failed attempt after a minute at the earliest, past the timeout. A redelivery that finds the run on its shard
-  // sends nothing.
-  // @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
-  const announce = () => emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt }, replacedRunId));
+  const announce = () => emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt: announcedAt }, replacedRunId));
   if (config.startedAndCompletedEvents && claim.outcome === 'claimed') await announce();
-  const claimerEnded = claim.outcome === 'duplicate'
-    && now.getTime() - Date.parse(claim.current.startedAt ?? '') > COMMAND_HANDLER_TIMEOUT_SECONDS * 1000;
   const table = shards.shardTableName;
   const inline = payloadJson === undefined || Buffer.byteLength(payloadJson, 'utf8') <= INLINE_PAYLOAD_BYTES;
   const payload = payloadJson === undefined ? {} : inline ? { payloadJson } : { payloadInItem: true };
@@ -249,17 +253,18 @@ async function startOnShard(
   }
   if (replacedRunId !== undefined && replacedRunId !== runId) {
     await putStopMarker(table, shard, { id, runId: replacedRunId, processedAt: now });
-    // A series replaced by a one-shot leaves the roster (a series replaces the entry by writing its own). A replaced
-    // one-shot's due entry stays: its tick goes out only if the item still names its run.
+    // A series replaced by a one-shot leaves the roster: a tombstone with this command takes its entry's place (a
+    // series replaces the entry by writing its own), so that a slower attempt of the older Start, still running, cannot
+    // put the series back. A replaced one-shot's due entry stays: its tick goes out only if the item names its run.
     const replacedSeries = claim.outcome === 'claimed' ? !claim.previous?.spec || !isOneShot(claim.previous.spec) : true;
-    if (oneShot && replacedSeries) await deleteRosterEntry(table, shard, id, replacedRunId);
+    if (oneShot && replacedSeries) await putRosterTombstone(table, shard, id, command, now);
   }
 
   const { wake, state } = await placeOnShard({ table, shard, run: { id, runId, spec }, cursor, payload, roster, second, now });
   if (wake) {
     await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, state, reason: wake });
   }
-  if (config.startedAndCompletedEvents && claimerEnded && roster === 'written') await announce();
+  if (config.startedAndCompletedEvents && claim.outcome === 'duplicate' && roster === 'written') await announce();
   log('INFO', 'Started a schedule', { id, runId, shard, kind: spec.kind, nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
 }
 

@@ -31,7 +31,8 @@
  *
  * Capacity units are counted as on-demand DynamoDB bills them: dynalite computes `ConsumedCapacity` from item sizes
  * (1 WRU per KB written, the larger of the item before and after; 1 RRU per 4 KB read strongly consistent, half
- * eventually consistent; a Query per 4 KB of all the items it reads), and every request is made to ask for it
+ * eventually consistent; a Query per 4 KB of all the items it reads, and at least one read when it reads none),
+ * and every request is made to ask for it
  * (`withConsumedCapacity`). A write refused by its condition is billed too: 1 WRU here (DynamoDB bills the item's
  * size).
  * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html
@@ -86,7 +87,7 @@ function withConsumedCapacity(): void {
   const original = validations.checkTypes;
   const wrapped = (data: any, types: any) => {
     const checked = original(data, types);
-    if (checked && typeof checked === 'object' && 'ReturnConsumedCapacity' in types && !checked.ReturnConsumedCapacity) {
+    if (checked && typeof checked === 'object' && 'ReturnConsumedCapacity' in types && checked.ReturnConsumedCapacity !== 'INDEXES') {
       checked.ReturnConsumedCapacity = 'TOTAL';
     }
     return checked;
@@ -337,9 +338,11 @@ export class DynamoDbLocal {
       end?.();
       let tableName: string | undefined;
       let items = 1;
+      let consistentRead = false;
       try {
         const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
         tableName = input.TableName;
+        consistentRead = input.ConsistentRead === true;
         if (operation === 'BatchWriteItem' || operation === 'BatchGetItem') {
           const tables = Object.keys(input.RequestItems ?? {});
           tableName = tables.length === 1 ? tables[0] : undefined;
@@ -353,6 +356,9 @@ export class DynamoDbLocal {
         try {
           units = consumedUnits(JSON.parse(responseBody || '{}'));
         } catch { /* not JSON */ }
+        // A Query or Scan that reads nothing is still billed its minimum read: 1 RRU strongly consistent, 0.5
+        // eventually consistent (dynalite rounds 0 bytes to 0 units).
+        if ((operation === 'Query' || operation === 'Scan') && units === 0) units = consistentRead ? 1 : 0.5;
       }
       if (res.statusCode >= 300) {
         try {

@@ -153,6 +153,11 @@ describe('LocalAwsEndpoint with real SDK v3 clients', () => {
       TableName: 'units-test', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'p' } }, ConsistentRead: true,
     }));
     expect(dynamo.stats('units-test')).toMatchObject({ reads: 3, readUnits: 2.5 });
+    // A Query that reads nothing is billed its minimum: 1 RRU strongly consistent, 0.5 eventually consistent.
+    const empty = { TableName: 'units-test', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'none' } } };
+    await ddb.send(new QueryCommand({ ...empty, ConsistentRead: true }));
+    await ddb.send(new QueryCommand({ ...empty, ReturnConsumedCapacity: 'NONE' }));
+    expect(dynamo.stats('units-test').readUnits).toBe(4);
   });
 
   describe('under the virtual clock', () => {

@@ -180,6 +180,7 @@ describe('Start on the sharded engine', () => {
       lastCommand: `${NOW.toISOString()}#e1`,
       spec: { kind: 'duration', expression: '90m', anchor: iso(5400), timezone: 'UTC' },
       batchAfter: NOW.toISOString(),
+      startedAt: iso(-61),
     };
     dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed(claimed));
     dynamo.on(PutItemCommand, { TableName: 'shards' }).rejects(conditionFailed({}));
@@ -217,12 +218,21 @@ describe('Start on the sharded engine', () => {
       expect(putDetails('Schedule Started')).toEqual([expect.objectContaining({ id: 'a', runId: runIdOf('a', 'e1'), nextAt: iso(1800) })]);
     });
 
-    test('a copy delivered while the claiming attempt may still run (claimed under 30 s ago) leaves the announcing to it', async () => {
+    test('a copy delivered while the claiming attempt may still run (claimed under 30 s ago) leaves everything to it', async () => {
       shardStateIs(SLEEPING);
       dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed({ ...claimedBefore(), startedAt: iso(-1) }));
       await start(commandEvent('Schedule Start', { id: 'a', every: '30m' }, { id: 'e1' }));
-      expect(items('shards').filter((i) => i.pk === `roster#${SHARD}`)).toHaveLength(1);
+      // Nothing on the shard: if the claiming attempt fails, Lambda's retry (a minute later) puts the run there and
+      // announces it, as the test above shows.
+      expect(calls(PutItemCommand, 'shards')).toEqual([]);
       expect(putDetails('Schedule Started')).toEqual([]);
+    });
+
+    test('a redelivery announces the run as claimed: nextAt of the claim, not of the redelivery\'s own parse', async () => {
+      shardStateIs(SLEEPING);
+      dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed({ ...claimedBefore(), nextAt: iso(1800 - 61) }));
+      await start(commandEvent('Schedule Start', { id: 'a', every: '30m' }, { id: 'e1' }));
+      expect(putDetails('Schedule Started')).toEqual([expect.objectContaining({ nextAt: iso(1800 - 61) })]);
     });
 
     test('a redelivery that finds the run on its shard sends nothing', async () => {
@@ -239,11 +249,16 @@ describe('Start on the sharded engine', () => {
     const previous = { id: 'a', status: 'RUNNING', runId: 'old', shard: SHARD, lastCommand: 'x' };
     dynamo.on(PutItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall({ ...previous, spec: { kind: 'every', expression: '30m', everyMs: 1_800_000, anchor: iso(1800), timezone: 'UTC' } }) });
     await start(commandEvent('Schedule Start', { id: 'a', duration: '90m' }));
-    expect(calls(DeleteItemCommand, 'shards')).toEqual([expect.objectContaining({ Key: marshall({ pk: `roster#${SHARD}`, sk: 'a' }), ExpressionAttributeValues: marshall({ ':runId': 'old' }) })]);
+    // A tombstone with the new command takes the series' place, so a slower attempt of an older Start cannot put it back.
+    const tombstone = calls(PutItemCommand, 'shards').find((i: any) => unmarshall(i.Item).pk === `roster#${SHARD}`)!;
+    expect(unmarshall(tombstone.Item)).toEqual({ pk: `roster#${SHARD}`, sk: 'a', command: expect.stringMatching(/^2026-11-22T10:00:00.000Z#/), tombstone: true, expiresAt: NOW_S + 86_400 });
+    expect(tombstone.ConditionExpression).toBe('attribute_not_exists(sk) OR command < :command');
+    expect(calls(DeleteItemCommand, 'shards')).toEqual([]);
     dynamo.resetHistory();
     dynamo.on(PutItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall({ ...previous, spec: { kind: 'duration', expression: '1h', anchor: iso(3600), timezone: 'UTC' } }) });
     await start(commandEvent('Schedule Start', { id: 'a', duration: '90m' }));
     expect(calls(DeleteItemCommand, 'shards')).toEqual([]);
+    expect(items('shards').filter((i) => String(i.pk).startsWith('roster#'))).toEqual([]);
     expect(items('shards').filter((i) => String(i.pk).startsWith('stops#'))).toHaveLength(1);
   });
 

@@ -126,6 +126,14 @@ describe('plan', () => {
     expect(writes(PutItemCommand)).toHaveLength(0);
   });
 
+  test('a tombstone in the roster (a series replaced by a one-shot) is skipped, not failed', async () => {
+    shardStateIs(STATE);
+    partitionHas('roster#0', [{ sk: 'a', command: 'c', tombstone: true }]);
+    expect(await handler(planEvent())).toMatchObject({ route: 'sleep', sleepUntil: iso(3600) });
+    expect(writes(UpdateItemCommand, 'schedules')).toEqual([]);
+    expect(entriesPut()).toEqual([]);
+  });
+
   test('an empty shard sleeps an hour', async () => {
     shardStateIs(STATE);
     expect(await handler(planEvent())).toMatchObject({ route: 'sleep', sleepUntil: iso(3600) });
@@ -180,6 +188,16 @@ describe('plan', () => {
       partitionHas(`due#0#${HOUR}`, [oneShot('later', 1800)]);
       expect(await handler(planEvent())).toMatchObject({ route: 'sleep', sleepUntil: iso(1740) });
       expect(dueQueries().some((q: any) => q.Limit === 1)).toBe(true);
+    });
+
+    test('a plan records its first second, and the next reads due entries from there, not from a stale watermark', async () => {
+      shardStateIs({ ...STATE, watermark: NOW_S - 86_400, dueFrom: NOW_S - 30 });
+      await handler(planEvent());
+      const from = dueQueries().filter((q: any) => q.Limit === undefined).map((q: any) => unmarshall(q.ExpressionAttributeValues)[':from']);
+      // NOW is on the hour: the previous hour's partition from dueFrom, then this hour's from its start.
+      expect(from).toEqual([String(NOW_S - 30).padStart(10, '0'), String(NOW_S).padStart(10, '0')]);
+      const record = writes(UpdateItemCommand).find((u: any) => String(u.UpdateExpression).startsWith('SET plannedThrough'))!;
+      expect(unmarshall(record.ExpressionAttributeValues)[':dueFrom']).toBe(NOW_S - 10);
     });
 
     test('one missed while the shard was down completes (its tick skipped) without a roster delete', async () => {
@@ -290,6 +308,17 @@ describe('emit', () => {
     expect(details('Schedule Completed')).toEqual([{ id: 'keep', runId: 'run-keep', ticks: 1, reason: 'once' }]);
     // Its due entry stays (TTL deletes it): no roster entry to delete.
     expect(writes(DeleteItemCommand)).toEqual([]);
+  });
+
+  test('two runs of one id due in the same second (a one-shot replaced by another for the same time): only the item\'s run goes out', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    const once = { checkOwner: true, last: true, reason: 'once' as const };
+    slotHas(0, [tick('x', { ...once, runId: 'new', payloadJson: '"new"' }), tick('x', { ...once, runId: 'old', payloadJson: '"old"' })]);
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { schedules: [marshall({ id: 'x', runId: 'new', status: 'RUNNING' })] } });
+    await handler(window([0]));
+    expect(details('Schedule Tick')).toEqual([expect.objectContaining({ id: 'x', runId: 'new', payload: 'new' })]);
+    // The item is read once for both.
+    expect(dynamo.commandCalls(BatchGetItemCommand)[0].args[0].input.RequestItems!.schedules.Keys).toHaveLength(1);
   });
 
   test('a last tick completes its run: the item (if still this run) is COMPLETED, Schedule Completed follows the tick, the roster entry goes', async () => {
@@ -493,7 +522,7 @@ describe('late seconds added by Starts while a window runs', () => {
     partitionHas('roster#0', [{ sk: 'a', runId: 'r1', spec: spec({ every: '60s' }), checkpoint: { sequence: 0, after: NOW.toISOString() } }]);
     await handler(planEvent());
     const recorded = writes(UpdateItemCommand)[1];
-    expect(recorded.UpdateExpression).toBe('SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now, nextEmit = :next REMOVE planningSince, extras, replan');
+    expect(recorded.UpdateExpression).toBe('SET plannedThrough = :through, sleepUntil = :sleep, heartbeatAt = :now, dueFrom = :dueFrom, nextEmit = :next REMOVE planningSince, extras, replan');
     expect(unmarshall(recorded.ExpressionAttributeValues)).toMatchObject({ ':next': NOW_S + 60 });
   });
 });
