@@ -143,7 +143,9 @@ async function plan(config: HandlerConfig, shards: ShardConfig, event: PlanEvent
     const sleepUntil = last ? nowSec + 1 : seconds.length > 0 ? seconds[seconds.length - 1]
       : sleepUntilOf(await nextAfterMs(table, shard, window, now), now, PLAN_LEAD_SECONDS, MAX_SLEEP_SECONDS);
     const nextEmit = last ? undefined : seconds[0];
-    const recorded = await recordPlan(table, shard, epoch, { plannedThrough: window.through, sleepUntil, nextEmit, dueFrom: window.from, now, force: last });
+    const recorded = await recordPlan(table, shard, epoch, {
+      plannedThrough: window.through, sleepUntil, nextEmit, dueFrom: window.from, now, force: last,
+    });
     if (recorded === 'fenced') return fenced('a newer epoch owns the shard');
     if (recorded === 'replan') {
       log('INFO', 'A Start joined the roster while planning; planning again', { shard, epoch, attempt });
