@@ -37,10 +37,15 @@ export interface EngineUnderTest {
    * time. The sharded engine's keeper rule fires every virtual minute: on the local runtime an idle day of 4 shards
    * (1,440 keeper invocations, 96 plans) takes about 7 s of wall time, so a 400-day run would take about 45 minutes.
    * Its long horizons are covered by unit tests of the plan (`test/lambda/domain/shards.test.ts`), and its long
-   * ticking by the 10,000-tick test here and the benchmark's 100,000-tick marathon (full run).
+   * ticking by the 3,000-tick test here and the benchmark's 100,000-tick marathon (full run).
    * @default false
    */
   readonly longRunsInJest?: boolean;
+  /**
+   * One-second ticks in the long-running suite's tick run.
+   * @default 3000
+   */
+  readonly longRunTicks?: number;
   /**
    * Upper bound on Lambda invocations per tick for one schedule ticking every minute, when the engine promises one.
    * @default - not asserted
@@ -54,6 +59,8 @@ export const ENGINES: readonly EngineUnderTest[] = [
     props: {},
     perScheduleExecutions: true,
     longRunsInJest: true,
+    // 1,800 ticks per execution: five hand-overs.
+    longRunTicks: 10_000,
     // One plan step (one invocation) per batch of 100 ticks.
     maxLambdaInvocationsPerTick: 0.05,
   },
