@@ -313,14 +313,19 @@ export async function queryRoster(tableName: string, shard: number): Promise<Ros
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: marshall({ ':pk': rosterPk(shard) }),
   });
-  return items.filter((item) => !item.tombstone).map((item) => ({
-    id: item.sk as string,
+  return items.filter((item) => !item.tombstone).map((item) => runEntryOf(item, item.sk as string));
+}
+
+/** A roster or due entry as read: the run, its spec and checkpoint, and its payload or where to read it. */
+function runEntryOf(item: Record<string, unknown>, id: string): RosterEntry {
+  return {
+    id,
     runId: item.runId as string,
     spec: item.spec as RosterEntry['spec'],
     checkpoint: item.checkpoint as Checkpoint,
     ...(item.payloadJson !== undefined ? { payloadJson: item.payloadJson as string } : {}),
     ...(item.payloadInItem ? { payloadInItem: true } : {}),
-  }));
+  };
 }
 
 /**
@@ -396,21 +401,7 @@ export async function queryDue(tableName: string, shard: number, from: number, t
       });
     }));
   }
-  const entries: RosterEntry[] = [];
-  for (const items of pages) {
-    for (const item of items) {
-      entries.push({
-        id: item.id as string,
-        runId: item.runId as string,
-        spec: item.spec as RosterEntry['spec'],
-        checkpoint: item.checkpoint as Checkpoint,
-        ...(item.payloadJson !== undefined ? { payloadJson: item.payloadJson as string } : {}),
-        ...(item.payloadInItem ? { payloadInItem: true } : {}),
-        due: true,
-      });
-    }
-  }
-  return entries;
+  return pages.flat().map((item) => ({ ...runEntryOf(item, item.id as string), due: true }));
 }
 
 /** The second of the first due entry after `after`, up to `until` (a plan's sleep horizon), if any. */
