@@ -9,6 +9,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { clientConfig } from './client-config';
 import { log } from './handler-config';
 import { ScheduleSpec, STATUS, TTL_ATTRIBUTE } from '../../src/contract';
+import { isRunningAt } from '../domain/run-status';
 
 /**
  * The schedules table: one item per schedule id. Every write is conditional, either on the
@@ -51,6 +52,8 @@ export interface ScheduleItem {
   readonly startedAt?: string;
   readonly updatedAt?: string;
   readonly finishedAt?: string;
+  /** Sharded one-shots: the tick's `scheduledAt`; the run reads as complete from then on (`statusAt`). */
+  readonly completesAt?: string;
   readonly [TTL_ATTRIBUTE]?: number;
 }
 
@@ -68,6 +71,12 @@ const isConditionFailure = (error: unknown): error is ConditionalCheckFailedExce
   error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 const expiresAt = (now: Date, retentionSeconds: number) => Math.floor(now.getTime() / 1000) + retentionSeconds;
+
+/**
+ * A `RUNNING` item's run is still running at `:now`: not a sharded one-shot whose tick is due (`statusAt`, the same
+ * rule in a condition; ISO timestamps of one format compare as strings).
+ */
+const RUNNING_NOW = '(attribute_not_exists(completesAt) OR completesAt > :now)';
 
 function itemOf(error: ConditionalCheckFailedException): ScheduleItem | undefined {
   return error.Item ? (unmarshall(error.Item) as ScheduleItem) : undefined;
@@ -91,6 +100,11 @@ export interface NewRun {
   readonly nextAt?: string;
   readonly batchAfter: string;
   readonly batchSize: number;
+  /**
+   * Sharded one-shots: the tick's `scheduledAt`. The completion is derived from it, not written (`statusAt`), so the
+   * item gets its TTL now: `finishedScheduleRetention` after the tick, as a completed item would.
+   */
+  readonly completes?: { readonly at: string; readonly expiresAt: number };
   readonly now: Date;
 }
 
@@ -120,6 +134,8 @@ export async function claimRun(tableName: string, run: NewRun): Promise<ClaimRes
     nextAt: run.nextAt,
     startedAt: run.now.toISOString(),
     updatedAt: run.now.toISOString(),
+    completesAt: run.completes?.at,
+    [TTL_ATTRIBUTE]: run.completes?.expiresAt,
   };
   try {
     const result = await dynamodb.send(new PutItemCommand({
@@ -146,7 +162,7 @@ export async function claimRun(tableName: string, run: NewRun): Promise<ClaimRes
         log('WARN', 'Could not record the replaced execution on the new run', { id: run.id, runId: run.runId, error: String(error) });
       });
     }
-    if (previous?.status === STATUS.RUNNING && !previous.executionArn && previous.runId && run.shard !== undefined) {
+    if (isRunningAt(previous, run.now) && !previous?.executionArn && previous?.runId && run.shard !== undefined) {
       // Sharded engine: remember the replaced run, so a redelivered Start can finish fencing its ticks out.
       await dynamodb.send(new UpdateItemCommand({
         TableName: tableName,
@@ -198,7 +214,7 @@ export async function applyStop(tableName: string, id: string, command: string, 
         TableName: tableName,
         Key: marshall({ id }),
         UpdateExpression: 'SET #status = :stopped, lastCommand = :command, reason = :reason, finishedAt = :now, updatedAt = :now, #ttl = :expires',
-        ConditionExpression: 'attribute_exists(id) AND #status = :running AND lastCommand < :command',
+        ConditionExpression: `attribute_exists(id) AND #status = :running AND ${RUNNING_NOW} AND lastCommand < :command`,
         ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
         ExpressionAttributeValues: marshall({ ...values, ':reason': 'stopped' }),
         ReturnValues: 'ALL_OLD',
@@ -216,7 +232,7 @@ export async function applyStop(tableName: string, id: string, command: string, 
         TableName: tableName,
         Key: marshall({ id }),
         UpdateExpression: 'SET lastCommand = :command, updatedAt = :now, #status = if_not_exists(#status, :stopped), #ttl = if_not_exists(#ttl, :expires)',
-        ConditionExpression: '(attribute_not_exists(id) OR lastCommand < :command) AND (attribute_not_exists(#status) OR #status <> :running)',
+        ConditionExpression: `(attribute_not_exists(id) OR lastCommand < :command) AND (attribute_not_exists(#status) OR #status <> :running OR NOT ${RUNNING_NOW})`,
         ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
         ExpressionAttributeValues: marshall(values),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -228,7 +244,7 @@ export async function applyStop(tableName: string, id: string, command: string, 
       const settled = settledStop(current, command);
       if (settled) return settled;
       // An older Start claimed the id between the two writes: it is running now, and this Stop is newer.
-      if (current?.status !== STATUS.RUNNING || attempt >= MAX_STOP_ATTEMPTS) return { outcome: 'stale' };
+      if (!isRunningAt(current, now) || attempt >= MAX_STOP_ATTEMPTS) return { outcome: 'stale' };
     }
   }
 }

@@ -548,6 +548,8 @@ export interface RunNow {
   readonly status?: string;
   /** When a Stop (or a failure) ended it (ISO). */
   readonly finishedAt?: string;
+  /** A one-shot's tick second (ISO): its completion is derived from it, not written (lambda/domain/run-status.ts). */
+  readonly completesAt?: string;
   readonly payloadJson?: string;
 }
 
@@ -555,21 +557,34 @@ export interface RunNow {
  * The items of the ids `keys` name, as the schedules table has them now: their run, status and payload (JSON). An
  * id whose item names no run is left out; the caller compares the run with its own (two runs of an id can share a
  * second).
+ *
+ * The read is eventually consistent (0.5 RRU per item instead of 1), and strongly consistent again for the ids whose
+ * item is missing or names another run than the key's (a Start claimed less than a moment ago). What else a stale read
+ * could miss is a Stop, or a replacing Start, processed less than a moment before the tick: the stop marker each of
+ * them writes covers it (the Emit reads the markers of the last 15 minutes, strongly consistent), and DynamoDB reaches
+ * consistency across all copies of an item "usually within one second", far sooner than 15 minutes.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html
  */
 export async function getRuns(
   scheduleTableName: string, keys: ReadonlyArray<{ id: string; runId: string }>,
 ): Promise<Map<string, RunNow>> {
+  const found = await batchGetRuns(scheduleTableName, [...new Set(keys.map((k) => k.id))], false);
+  const unsure = [...new Set(keys.filter((k) => found.get(k.id)?.runId !== k.runId).map((k) => k.id))];
+  for (const [id, run] of await batchGetRuns(scheduleTableName, unsure, true)) found.set(id, run);
+  return found;
+}
+
+async function batchGetRuns(scheduleTableName: string, ids: readonly string[], consistent: boolean): Promise<Map<string, RunNow>> {
   const found = new Map<string, RunNow>();
-  const ids = [...new Set(keys.map((k) => k.id))];
   // BatchGetItem reads at most 100 items per call.
   // @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
   for (let i = 0; i < ids.length; i += 100) {
     let request: BatchGetItemCommandInput['RequestItems'] = {
       [scheduleTableName]: {
         Keys: ids.slice(i, i + 100).map((id) => marshall({ id })),
-        ProjectionExpression: 'id, runId, #status, finishedAt, payloadJson',
+        ProjectionExpression: 'id, runId, #status, finishedAt, completesAt, payloadJson',
         ExpressionAttributeNames: { '#status': 'status' },
-        ConsistentRead: true,
+        ConsistentRead: consistent,
       },
     };
     for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {

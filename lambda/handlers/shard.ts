@@ -227,9 +227,18 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
   await forEachLimited(failures, WRITE_CONCURRENCY, (failure) => fail(config, shards, shard, failure, now, { stopLaterTicks: true }));
   const refusedAt = new Set(refused.map((r) => r.index));
   const sent = built.ticks.filter((_, index) => !refusedAt.has(index)).map(({ entry }) => entry);
-  await forEachLimited(sent.filter((e) => e.last), WRITE_CONCURRENCY, (e) => complete(config, shards, shard, {
-    id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end', ...(e.checkOwner ? { due: true } : {}),
-  }, now));
+  // A one-shot's completion is derived from its item's `completesAt`, not written (lambda/domain/run-status.ts): its
+  // `Schedule Completed` goes out with the tick while the item still names its run, running.
+  const derived = (e: SlotEntry) => e.checkOwner === true && runOf(e)?.completesAt !== undefined;
+  const finished = sent.filter((e) => e.last).map((e) => ({
+    entry: e, completion: { id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end' },
+  }));
+  await forEachLimited(finished.filter(({ entry }) => !derived(entry)), WRITE_CONCURRENCY, ({ entry, completion }) =>
+    complete(config, shards, shard, { ...completion, ...(entry.checkOwner ? { due: true } : {}) }, now));
+  const completedOneShots = finished.filter(({ entry }) => derived(entry) && runOf(entry)?.status === STATUS.RUNNING);
+  if (config.startedAndCompletedEvents && completedOneShots.length > 0) {
+    await emitAll(config, completedOneShots.map(({ completion }) => ({ detailType: DETAIL_TYPE.COMPLETED, detail: completion })));
+  }
   log('INFO', 'Emitted a second', { shard, epoch, second, ticks: sent.length, failed: failures.length, lateMs: now.getTime() - second * 1000 });
   // The watermark moves, then the next second is chosen from the window's seconds and the late seconds Starts added.
   const next = await recordNextEmit(table, shard, epoch, second, rest, now);

@@ -9,6 +9,7 @@ import {
   MAX_SLEEP_SECONDS,
   Plan,
   PLAN_ACTION,
+  PLAN_LEAD_SECONDS,
   PLANNING_STALE_SECONDS,
   ScheduleSpec,
   STATUS,
@@ -24,6 +25,7 @@ import { wakeShard } from '../aws/shard-wake';
 import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
 import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
 import { AcceptedStart } from '../domain/parse-result';
+import { isRunningAt } from '../domain/run-status';
 import { parseStartDetail } from '../domain/schedule-spec';
 import { completionReason, isOneShot, lateTicks, RosterEntry, shardOf, slotOf } from '../domain/shards';
 
@@ -192,6 +194,8 @@ async function startOnShard(
   }
   const nextAt = nextAtOf(plan, spec, now);
   const payloadJson = parsed.hasPayload ? JSON.stringify(parsed.payload) : undefined;
+  // A one-shot's completion is derived from its tick's second, not written (lambda/domain/run-status.ts).
+  const tickAt = isOneShot(spec) ? plan.ticks?.[0]?.scheduledAt : undefined;
   const claim = await claimRun(config.tableName, {
     id,
     runId,
@@ -203,6 +207,7 @@ async function startOnShard(
     now,
     batchAfter: cursor.after,
     batchSize: spec.limit ?? UNLIMITED_BATCH,
+    ...(tickAt ? { completes: { at: tickAt, expiresAt: Math.floor(Date.parse(tickAt) / 1000) + config.retentionSeconds } } : {}),
   });
   if (claim.outcome === 'stale') {
     log('INFO', 'Ignored a Start older than the last command for this id', { id, eventId: event.id, eventTime: event.time });
@@ -233,7 +238,7 @@ async function startOnShard(
     announcedAt = claim.current.nextAt ?? nextAtOf(plan, spec, now);
   }
   const replacedRunId = claim.outcome === 'claimed'
-    ? (claim.previous?.status === STATUS.RUNNING ? claim.previous.runId : undefined)
+    ? (isRunningAt(claim.previous, now) ? claim.previous?.runId : undefined)
     : claim.current.previousRunId;
   const announce = () => emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt: announcedAt }, replacedRunId));
   if (config.startedAndCompletedEvents && claim.outcome === 'claimed') await announce();
@@ -314,6 +319,11 @@ async function placeOnShard(args: {
 }): Promise<{ wake?: string; state?: ShardState }> {
   const { table, shard, run, cursor, payload, second, now } = args;
   const nowSec = Math.floor(now.getTime() / 1000);
+  // A first tick after every plan's horizon needs no look at the shard: whatever plan runs or sleeps now, its next
+  // plan comes at most MAX_SLEEP_SECONDS after it began, and every plan reads the due entries and roster occurrences up
+  // to PLAN_LEAD_SECONDS past its longest sleep (a shard with no state yet is started by the keeper within a minute).
+  // This spares a far one-shot the read of the shard state (1 RRU).
+  if (args.roster === 'written' && second !== undefined && second > nowSec + MAX_SLEEP_SECONDS + PLAN_LEAD_SECONDS) return {};
   let state = await getShardState(table, shard);
   if (!state) return { wake: 'first schedule' };
   if (args.roster === 'duplicate') return { wake: 'redelivered Start', state };

@@ -85,20 +85,44 @@ describe('Start on the sharded engine', () => {
 
   test('a first tick after the shard\'s next plan wakes nothing: that plan will see the roster entry', async () => {
     shardStateIs(SLEEPING);
-    await start(commandEvent('Schedule Start', { id: 'a', duration: '2h' }));
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '30m' }));
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   test('a shard with no state yet is woken', async () => {
     shardStateIs(undefined);
-    await start(commandEvent('Schedule Start', { id: 'a', duration: '2h' }));
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '30m' }));
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name).toBe(`sh${SHARD}-e1-g0`);
+  });
+
+  test('a one-shot due after every plan\'s horizon (an hour and a minute) neither reads the shard state nor wakes it', async () => {
+    shardStateIs(undefined);
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '62m' }));
+    expect(calls(GetItemCommand, 'shards')).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    // At the horizon itself, it still looks (and wakes a shard with no state).
+    dynamo.resetHistory();
+    await start(commandEvent('Schedule Start', { id: 'b', duration: '61m' }));
+    expect(calls(GetItemCommand, 'shards')).toHaveLength(1);
+  });
+
+  test('a one-shot\'s claim carries completesAt, its tick\'s second, and its TTL: its completion is derived, not written', async () => {
+    shardStateIs(SLEEPING);
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '5m' }));
+    const [claim] = items('schedules');
+    expect(claim).toMatchObject({ status: 'RUNNING', completesAt: iso(300), nextAt: iso(300) });
+    expect(claim.expiresAt).toBe(NOW_S + 300 + Number(process.env[ENV.RETENTION_SECONDS]));
+    // A series' claim has neither.
+    dynamo.resetHistory();
+    await start(commandEvent('Schedule Start', { id: 'b', every: '5m' }));
+    expect(items('schedules')[0].completesAt).toBeUndefined();
+    expect(items('schedules')[0].expiresAt).toBeUndefined();
   });
 
   test('a waker that loses the race to a newer epoch starts no supervisor: the winner\'s plan reads the roster after it', async () => {
     shardStateIs(undefined);
     dynamo.on(UpdateItemCommand, { TableName: 'shards' }).rejects(conditionFailed());
-    await start(commandEvent('Schedule Start', { id: 'a', duration: '2h' }));
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '30m' }));
     expect(calls(UpdateItemCommand, 'shards')).toHaveLength(1);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });

@@ -300,14 +300,42 @@ describe('emit', () => {
     // The stopped run's completion is refused by its condition (its item is not RUNNING).
     dynamo.on(UpdateItemCommand, { TableName: 'schedules', ExpressionAttributeValues: { ':runId': { S: 'run-stoppedAfter' } } }).rejects(conditionFailed());
     await handler(window([0]));
-    // Only the one-shots' items are read; the series' tick needs no read.
-    const keys = dynamo.commandCalls(BatchGetItemCommand)
-      .flatMap((c: any) => c.args[0].input.RequestItems.schedules.Keys.map((k: any) => unmarshall(k).id));
-    expect(keys.sort()).toEqual(['keep', 'replaced', 'stopped', 'stoppedAfter']);
+    // Only the one-shots' items are read, eventually consistent; the series' tick needs no read. The item naming
+    // another run is read again, strongly consistent (it may be a Start claimed a moment ago).
+    const reads = dynamo.commandCalls(BatchGetItemCommand).map((c: any) => c.args[0].input.RequestItems.schedules)
+      .map((r: any) => ({ consistent: r.ConsistentRead, ids: r.Keys.map((k: any) => unmarshall(k).id).sort() }));
+    expect(reads).toEqual([
+      { consistent: false, ids: ['keep', 'replaced', 'stopped', 'stoppedAfter'] },
+      { consistent: true, ids: ['replaced'] },
+    ]);
     expect(details('Schedule Tick').map((d) => d.id)).toEqual(['keep', 'stoppedAfter', 'series']);
     expect(details('Schedule Completed')).toEqual([{ id: 'keep', runId: 'run-keep', ticks: 1, reason: 'once' }]);
     // Its due entry stays (TTL deletes it): no roster entry to delete.
     expect(writes(DeleteItemCommand)).toEqual([]);
+  });
+
+  test('a one-shot whose item has completesAt is not written at completion: its Schedule Completed goes out with the tick', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    const once = { checkOwner: true, last: true, reason: 'once' as const };
+    slotHas(0, [tick('derived', once), tick('written', once)]);
+    dynamo.on(BatchGetItemCommand).resolves({
+      Responses: {
+        schedules: [
+          marshall({ id: 'derived', runId: 'run-derived', status: 'RUNNING', completesAt: iso(0) }),
+          // An item claimed before completions were derived: written as before.
+          marshall({ id: 'written', runId: 'run-written', status: 'RUNNING' }),
+        ],
+      },
+    });
+    await handler(window([0]));
+    expect(details('Schedule Tick').map((d) => d.id)).toEqual(['derived', 'written']);
+    expect(details('Schedule Completed').sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual([
+      { id: 'derived', runId: 'run-derived', ticks: 1, reason: 'once' },
+      { id: 'written', runId: 'run-written', ticks: 1, reason: 'once' },
+    ]);
+    const completions = dynamo.commandCalls(UpdateItemCommand).map((c: any) => c.args[0].input)
+      .filter((input: any) => input.TableName === 'schedules').map((input: any) => unmarshall(input.Key).id);
+    expect(completions).toEqual(['written']);
   });
 
   test('two runs of one id due in the same second (a one-shot replaced by another for the same time): only the item\'s run goes out', async () => {

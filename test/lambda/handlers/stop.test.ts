@@ -39,7 +39,8 @@ test('stopping a running schedule marks it stopped, stops its execution and repo
   await handler(commandEvent('Schedule Stop', { id: 'a' }, { id: 'stop-1' }));
 
   const update = dynamo.commandCalls(UpdateItemCommand)[0].args[0].input;
-  expect(update.ConditionExpression).toBe('attribute_exists(id) AND #status = :running AND lastCommand < :command');
+  expect(update.ConditionExpression).toBe(
+    'attribute_exists(id) AND #status = :running AND (attribute_not_exists(completesAt) OR completesAt > :now) AND lastCommand < :command');
   expect(sfn.commandCalls(StopExecutionCommand)[0].args[0].input.executionArn).toBe(ARN);
   // 4 before the batch + 09:10, 09:20, ..., 10:00 (6) due by 10:00.
   expect(putDetails('Schedule Stopped')).toEqual([{ id: 'a', runId: 'r1', ticks: 10 }]);
