@@ -15,6 +15,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { clientConfig } from './client-config';
 import { DUE_TTL_SECONDS, SLOT_TTL_SECONDS, STOP_MARKER_TTL_SECONDS, TTL_ATTRIBUTE } from '../../src/contract';
 import { Checkpoint, RosterEntry, SlotEntry } from '../domain/shards';
+import { decodeSlotEntries, encodeSlotEntries } from '../domain/slot-codec';
 
 /**
  * The shard table (keys `pk`, `sk`): per shard a state item, a roster of running schedules, slot pages of due
@@ -479,7 +480,7 @@ export async function putSlotPage(
     await dynamodb.send(new PutItemCommand({
       TableName: tableName,
       Item: marshall({
-        pk: slotPk(shard, second), sk: `p#${page}`, epoch, entries: JSON.stringify(entries), [TTL_ATTRIBUTE]: second + SLOT_TTL_SECONDS,
+        pk: slotPk(shard, second), sk: `p#${page}`, epoch, entries: encodeSlotEntries(second, entries), [TTL_ATTRIBUTE]: second + SLOT_TTL_SECONDS,
       }),
       ConditionExpression: 'attribute_not_exists(epoch) OR epoch <= :epoch',
       ExpressionAttributeValues: marshall({ ':epoch': epoch }),
@@ -496,7 +497,7 @@ export async function putLateEntry(tableName: string, shard: number, second: num
   await dynamodb.send(new PutItemCommand({
     TableName: tableName,
     Item: marshall({
-      pk: slotPk(shard, second), sk: `x#${entry.id}#${entry.runId}`, entries: JSON.stringify([entry]), [TTL_ATTRIBUTE]: second + SLOT_TTL_SECONDS,
+      pk: slotPk(shard, second), sk: `x#${entry.id}#${entry.runId}`, entries: encodeSlotEntries(second, [entry]), [TTL_ATTRIBUTE]: second + SLOT_TTL_SECONDS,
     }),
   }));
 }
@@ -511,7 +512,7 @@ export async function querySlot(tableName: string, shard: number, second: number
   const pages = items.filter((item) => String(item.sk).startsWith('p#'));
   const newest = Math.max(-1, ...pages.map((item) => Number(item.epoch ?? 0)));
   const used = [...pages.filter((item) => Number(item.epoch ?? 0) === newest), ...items.filter((item) => String(item.sk).startsWith('x#'))];
-  return used.flatMap((item) => JSON.parse(String(item.entries)) as SlotEntry[]);
+  return used.flatMap((item) => decodeSlotEntries(second, String(item.entries)));
 }
 
 /** A Stop (or a replacing Start) processed at `processedAt`: no tick of that run scheduled at or after it goes out. */

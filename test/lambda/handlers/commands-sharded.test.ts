@@ -9,9 +9,13 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { commandEvent, conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
 import { runIdFor as runIdOf } from '../../../lambda/domain/execution-names';
 import { shardOf } from '../../../lambda/domain/shards';
+import { decodeSlotEntries } from '../../../lambda/domain/slot-codec';
 import { handler as start } from '../../../lambda/handlers/start';
 import { handler as stop } from '../../../lambda/handlers/stop';
 import { ENV } from '../../../src/contract';
+
+/** A slot item's entries, as the Emit reads them (lambda/domain/slot-codec.ts). */
+const entriesOf = (item: Record<string, any>) => decodeSlotEntries(Number(String(item.pk).split('#')[2]), String(item.entries));
 
 const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
@@ -171,7 +175,7 @@ describe('Start on the sharded engine', () => {
     expect(late.pk).toBe(`slot#${SHARD}#${NOW_S + 90}`);
     expect(late.sk).toMatch(/^x#a#/);
     // A one-shot's late entry, like its due entry, goes out only if the item still names its run.
-    expect(JSON.parse(late.entries)).toEqual([{ id: 'a', runId: expect.any(String), sequence: 1, scheduledAt: iso(90), last: true, reason: 'once', checkOwner: true }]);
+    expect(entriesOf(late)).toEqual([{ id: 'a', runId: expect.any(String), sequence: 1, scheduledAt: iso(90), last: true, reason: 'once', checkOwner: true }]);
   });
 
   test('a one-shot joins its shard as a due entry keyed by its second, in the partition of its hour: no roster entry', async () => {
@@ -331,7 +335,7 @@ describe('Start on the sharded engine', () => {
       windowAfterAdd(NOW_S + 20);
       await start(commandEvent('Schedule Start', { id: 'a', every: '60s' }));
       const late = items('shards').filter((i) => String(i.pk).startsWith('slot#'));
-      expect(late.map((i) => [i.pk, JSON.parse(i.entries)[0].sequence])).toEqual([60, 120, 180, 240].map((s, n) => [`slot#${SHARD}#${NOW_S + s}`, n + 1]));
+      expect(late.map((i) => [i.pk, entriesOf(i)[0].sequence])).toEqual([60, 120, 180, 240].map((s, n) => [`slot#${SHARD}#${NOW_S + s}`, n + 1]));
       const add = calls(UpdateItemCommand, 'shards').find((u: any) => u.UpdateExpression === 'ADD extras :second');
       expect(unmarshall(add.ExpressionAttributeValues)[':second']).toEqual(new Set([60, 120, 180, 240].map((s) => NOW_S + s)));
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);

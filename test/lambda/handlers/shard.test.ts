@@ -7,8 +7,12 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { conditionFailed, mockAwsClients, useFakeClock, useHandlerEnv } from './handler-env';
 import { parseStartDetail } from '../../../lambda/domain/schedule-spec';
 import { SlotEntry } from '../../../lambda/domain/shards';
+import { decodeSlotEntries } from '../../../lambda/domain/slot-codec';
 import { handler } from '../../../lambda/handlers/shard';
 import { ENV, PLANS_PER_EXECUTION } from '../../../src/contract';
+
+/** A slot item's entries, as the Emit reads them (lambda/domain/slot-codec.ts). */
+const entriesOf = (item: Record<string, any>) => decodeSlotEntries(Number(String(item.pk).split('#')[2]), String(item.entries));
 
 const { dynamo, sfn, bus } = mockAwsClients();
 useHandlerEnv();
@@ -111,7 +115,7 @@ describe('plan', () => {
     });
     const pages = writes(PutItemCommand).map((i: any) => unmarshall(i.Item));
     expect(pages.map((p) => [p.pk, p.sk, p.epoch])).toEqual([60, 120, 180, 240].map((s) => [`slot#0#${NOW_S + s}`, 'p#0', 3]));
-    expect(JSON.parse(pages[0].entries)).toEqual([{ id: 'a', runId: 'r1', sequence: 1, scheduledAt: iso(60), last: false }]);
+    expect(entriesOf(pages[0])).toEqual([{ id: 'a', runId: 'r1', sequence: 1, scheduledAt: iso(60), last: false }]);
     expect(pages[0].expiresAt).toBe(NOW_S + 60 + 86_400);
     // Planning is announced first (fenced), then the result.
     const updates = writes(UpdateItemCommand);
@@ -179,7 +183,7 @@ describe('plan', () => {
         ':pk': `due#0#${HOUR}`, ':from': String(NOW_S + 1).padStart(10, '0'), ':through': `${String(NOW_S + 241).padStart(10, '0')}~`,
       });
       const page = writes(PutItemCommand).map((i: any) => unmarshall(i.Item)).find((p) => p.pk === `slot#0#${NOW_S + 90}`)!;
-      expect(JSON.parse(page.entries)).toEqual([{ id: 'o', runId: 'r-o', sequence: 1, scheduledAt: iso(90), last: true, reason: 'once', checkOwner: true }]);
+      expect(entriesOf(page)).toEqual([{ id: 'o', runId: 'r-o', sequence: 1, scheduledAt: iso(90), last: true, reason: 'once', checkOwner: true }]);
       expect(writes(UpdateItemCommand).filter((u: any) => u.UpdateExpression === 'SET checkpoint = :checkpoint')).toEqual([]);
     });
 
@@ -508,7 +512,7 @@ describe('a poisoned schedule', () => {
       id: 'bad', runId: 'r0', error: 'ShardPlanFailed', failure: { Error: 'ShardPlanFailed', Cause: expect.stringContaining('unreadable roster entry') },
     }]);
     expect(writes(DeleteItemCommand)[0]).toMatchObject({ Key: marshall({ pk: 'roster#0', sk: 'bad' }) });
-    const pages = writes(PutItemCommand).map((i: any) => JSON.parse(unmarshall(i.Item).entries));
+    const pages = writes(PutItemCommand).map((i: any) => entriesOf(unmarshall(i.Item)));
     expect(pages.flat().map((e: SlotEntry) => e.id)).toEqual(['good', 'good', 'good', 'good']);
   });
 });
