@@ -83,6 +83,20 @@ export interface SlotEntry {
   readonly checkOwner?: boolean;
 }
 
+/** The `Schedule Tick` detail: the same fields, in the same order, as the per-schedule engine's. */
+export function tickDetailOf(entry: SlotEntry, payloadJson?: string): Record<string, unknown> {
+  const json = entry.payloadJson ?? payloadJson;
+  return {
+    id: entry.id,
+    runId: entry.runId,
+    ...(json !== undefined ? { payload: JSON.parse(json) } : {}),
+    sequence: entry.sequence,
+    scheduledAt: entry.scheduledAt,
+    ...(entry.remaining !== undefined ? { remaining: entry.remaining } : {}),
+    last: entry.last,
+  };
+}
+
 /** A run found to have no occurrence left while planning (its last occurrence was skipped, or none remains). */
 export interface PlannedCompletion {
   readonly id: string;

@@ -36,7 +36,7 @@ import {
 } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
 import { MISSED_TOLERANCE_MS } from '../domain/machine-state';
-import { PlannedCompletion, pagesOf, parseSupervisorName, planWindow, SlotEntry, sleepUntilOf, supervisorName, windowBounds } from '../domain/shards';
+import { PlannedCompletion, pagesOf, parseSupervisorName, planWindow, SlotEntry, sleepUntilOf, supervisorName, tickDetailOf, windowBounds } from '../domain/shards';
 
 /** The supervisor's Plan step. */
 export interface PlanEvent {
@@ -254,20 +254,6 @@ function windowAfter(window: WindowState, second: number, seconds: number[]): Wi
     : { shard: window.shard, epoch: window.epoch, seconds: [], at: window.at, more: false };
 }
 
-/** The `Schedule Tick` detail: the same fields, in the same order, as the per-schedule engine's. */
-function tickDetail(entry: SlotEntry, payloadJson?: string): Record<string, unknown> {
-  const json = entry.payloadJson ?? payloadJson;
-  return {
-    id: entry.id,
-    runId: entry.runId,
-    ...(json !== undefined ? { payload: JSON.parse(json) } : {}),
-    sequence: entry.sequence,
-    scheduledAt: entry.scheduledAt,
-    ...(entry.remaining !== undefined ? { remaining: entry.remaining } : {}),
-    last: entry.last,
-  };
-}
-
 /**
  * Whether a one-shot's tick still goes out, by its item: its run (a replaced run's item names another, and the tick is
  * dropped), running, or stopped at or after the tick's `scheduledAt` (a Stop drops only later ticks, as the stop
@@ -286,7 +272,7 @@ function buildTicks(entries: readonly SlotEntry[], payloadOf: (entry: SlotEntry)
   const poisoned: RunFailure[] = [];
   for (const entry of entries) {
     try {
-      ticks.push({ entry, detail: tickDetail(entry, payloadOf(entry)) });
+      ticks.push({ entry, detail: tickDetailOf(entry, payloadOf(entry)) });
     } catch (error) {
       const cause = `tick ${entry.sequence} could not be built: ${error instanceof Error ? error.message : String(error)}`;
       poisoned.push({ id: entry.id, runId: entry.runId, reason: POISONED_EMIT_ERROR, cause, due: entry.checkOwner });

@@ -13,11 +13,12 @@ import {
   PLANNING_STALE_SECONDS,
   ScheduleSpec,
   STATUS,
+  TickItem,
 } from '../../src/contract';
 import { startExecution, stopExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, ShardConfig, shardConfig } from '../aws/handler-config';
 import { claimRun, ClaimResult, commandKey, getSchedule } from '../aws/schedule-table';
-import { emit, forEachLimited, reject } from '../aws/scheduler-events';
+import { emit, emitAll, forEachLimited, reject } from '../aws/scheduler-events';
 import {
   addExtraSeconds, getShardState, putDueEntry, putLateEntry, putRosterEntry, putRosterTombstone, putStopMarker, requestReplan, ShardState,
 } from '../aws/shard-table';
@@ -27,7 +28,7 @@ import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
 import { AcceptedStart } from '../domain/parse-result';
 import { isRunningAt } from '../domain/run-status';
 import { parseStartDetail } from '../domain/schedule-spec';
-import { completionReason, isOneShot, lateTicks, RosterEntry, shardOf, slotOf } from '../domain/shards';
+import { completionReason, isOneShot, lateTicks, RosterEntry, shardOf, slotOf, tickDetailOf } from '../domain/shards';
 
 /**
  * `Schedule Start`: validate, claim the run in DynamoDB (newest command wins, redeliveries are
@@ -269,8 +270,36 @@ async function startOnShard(
   if (wake) {
     await wakeShard({ shardTableName: table, supervisorArn: shards.supervisorArn, shard, now, state, reason: wake });
   }
+  if (claim.outcome === 'claimed') await sendOverdueFirstTick(config, { id, runId, spec, payloadJson }, first);
   if (config.startedAndCompletedEvents && claim.outcome === 'duplicate' && roster === 'written') await announce();
   log('INFO', 'Started a schedule', { id, runId, shard, kind: spec.kind, nextAt, eventId: event.id, duplicate: claim.outcome === 'duplicate' });
+}
+
+/**
+ * The run's first tick, when it fell due while this Start was putting the run on its shard (a Start a few
+ * milliseconds before the minute of its cron, say). The shard emits a second at the earliest when it begins, so it
+ * may have emitted that second, without this run, before the entry was written; and a shard woken now, or planning
+ * now, goes on from after it. So the Start sends that tick itself, at once (at or after its `scheduledAt`, within the
+ * second), while the item still names the run, running; with `Schedule Completed` for a one-shot (its completion is
+ * derived, lambda/domain/run-status.ts). If the shard sent it as well, it goes out twice with the same `runId` and
+ * `sequence` (at least once). A series whose first tick is its last is completed by the shard's next plan, which finds
+ * no occurrence left.
+ */
+async function sendOverdueFirstTick(
+  config: HandlerConfig, run: { id: string; runId: string; spec: ScheduleSpec; payloadJson?: string }, tick: TickItem | undefined,
+): Promise<void> {
+  if (!tick || Date.parse(tick.scheduledAt) > Date.now()) return;
+  const item = await getSchedule(config.tableName, run.id);
+  if (item?.runId !== run.runId || item.status !== STATUS.RUNNING) return;
+  const { id, runId, spec } = run;
+  const events: Array<{ detailType: string; detail: Record<string, unknown> }> = [
+    { detailType: DETAIL_TYPE.TICK, detail: tickDetailOf({ id, runId, ...tick }, run.payloadJson) },
+  ];
+  if (tick.last && isOneShot(spec) && config.startedAndCompletedEvents) {
+    events.push({ detailType: DETAIL_TYPE.COMPLETED, detail: { id, runId, ticks: tick.sequence, reason: completionReason(spec, tick) } });
+  }
+  log('INFO', 'The first tick fell due while the run joined its shard: sent by the Start', { id, runId, scheduledAt: tick.scheduledAt });
+  await emitAll(config, events);
 }
 
 /**

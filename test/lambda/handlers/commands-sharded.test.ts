@@ -384,6 +384,51 @@ describe('Start on the sharded engine', () => {
   });
 });
 
+describe('a first tick that falls due while the Start puts the run on its shard', () => {
+  // 10 ms before the minute: the shard may emit 10:01:00 before the entry is written (the write below takes 30 ms).
+  const BEFORE = new Date('2026-11-22T10:00:59.990Z');
+  const DUE = '2026-11-22T10:01:00.000Z';
+  const S = Date.parse(DUE) / 1000;
+  const WINDOW = { epoch: 7, watermark: S - 1, plannedThrough: S + 200, sleepUntil: S + 200, heartbeatAt: S - 1, nextEmit: S };
+  beforeEach(() => dynamo.on(UpdateItemCommand, { TableName: 'shards' }).resolves({ Attributes: marshall({ pk: 'shard', sk: 'state', ...WINDOW }) }));
+  const itemNames = (runId: string) => dynamo.on(GetItemCommand, { TableName: 'schedules' }).resolves({ Item: marshall({ id: 'a', runId, status: 'RUNNING' }) });
+  const writesTake30ms = () => dynamo.on(PutItemCommand, { TableName: 'shards' }).callsFake(() => {
+    jest.setSystemTime(new Date(BEFORE.getTime() + 30));
+    return {};
+  });
+
+  test.each([
+    ['a series (cron)', { cron: '* * * * *' }, []],
+    ['a one-shot (at), with its Schedule Completed', { at: DUE }, [{ reason: 'once', ticks: 1 }]],
+  ])('%s: the Start sends it itself, if the item still names the run', async (_kind, spec, completed) => {
+    jest.setSystemTime(BEFORE);
+    shardStateIs(WINDOW);
+    writesTake30ms();
+    itemNames(runIdOf('a', 'e1'));
+    await start(commandEvent('Schedule Start', { id: 'a', ...spec }, { id: 'e1', time: '2026-11-22T10:00:59Z' }));
+    expect(putDetails('Schedule Tick')).toEqual([{ id: 'a', runId: runIdOf('a', 'e1'), sequence: 1, scheduledAt: DUE, last: 'at' in spec }]);
+    expect(putDetails('Schedule Completed')).toEqual(completed.map((c) => ({ id: 'a', runId: runIdOf('a', 'e1'), ...c })));
+  });
+
+  test('not when the item names another run by then (a newer Start or a Stop)', async () => {
+    jest.setSystemTime(BEFORE);
+    shardStateIs(WINDOW);
+    writesTake30ms();
+    itemNames('a-newer-run');
+    await start(commandEvent('Schedule Start', { id: 'a', cron: '* * * * *' }, { id: 'e1', time: '2026-11-22T10:00:59Z' }));
+    expect(putDetails('Schedule Tick')).toEqual([]);
+  });
+
+  test('not when it is still ahead once the run is on its shard: the shard emits it', async () => {
+    jest.setSystemTime(BEFORE);
+    shardStateIs(WINDOW);
+    itemNames(runIdOf('a', 'e1'));
+    await start(commandEvent('Schedule Start', { id: 'a', cron: '* * * * *' }, { id: 'e1', time: '2026-11-22T10:00:59Z' }));
+    expect(putDetails('Schedule Tick')).toEqual([]);
+    expect(calls(GetItemCommand, 'schedules')).toHaveLength(0);
+  });
+});
+
 describe('Stop on the sharded engine', () => {
   const running = {
     id: 'a',
