@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { DEFAULT_SHARDS, ENGINE_NAME, MAX_SHARDS } from './contract';
 
 /**
@@ -15,6 +15,17 @@ export interface ShardedEngineOptions {
    * @default 4
    */
   readonly shards?: number;
+
+  /**
+   * Memory of the shard function, which plans each shard's windows and emits every tick of a second. Lambda gives a
+   * function CPU in proportion to its memory (one vCPU at 1,769 MB): the emitter needs about 87 µs of CPU per tick,
+   * so 512 MiB (about 0.29 vCPU) emits about 3,300 ticks in its second; give a shard 1,769 MiB when its busiest second
+   * holds more. A whole number of MiB from 128 to 10,240.
+   *
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+   * @default Size.mebibytes(512)
+   */
+  readonly emitterMemorySize?: Size;
 }
 
 /**
@@ -50,16 +61,37 @@ export class SchedulerEngine {
     if (!(Number.isInteger(shards) && shards >= 1 && shards <= MAX_SHARDS)) {
       throw new Error(`shards must be an integer from 1 to ${MAX_SHARDS}, got: ${shards}`);
     }
-    return new SchedulerEngine(ENGINE_NAME.SHARDED, shards);
+    return new SchedulerEngine(ENGINE_NAME.SHARDED, shards, emitterMebibytes(options.emitterMemorySize));
   }
 
   /** The engine's name: `PER_SCHEDULE` or `SHARDED`. */
   public readonly name: string;
   /** The number of shards; 0 on the per-schedule engine. */
   public readonly shards: number;
+  /** The shard function's memory in MiB; 0 on the per-schedule engine. */
+  public readonly emitterMemoryMebibytes: number;
 
-  private constructor(name: string, shards: number) {
+  private constructor(name: string, shards: number, emitterMemoryMebibytes = 0) {
     this.name = name;
     this.shards = shards;
+    this.emitterMemoryMebibytes = emitterMemoryMebibytes;
   }
+}
+
+/** Lambda's memory range, in MiB. @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html */
+const MIN_LAMBDA_MEMORY_MIB = 128;
+const MAX_LAMBDA_MEMORY_MIB = 10_240;
+const DEFAULT_EMITTER_MEMORY_MIB = 512;
+
+function emitterMebibytes(size: Size | undefined): number {
+  if (size === undefined) return DEFAULT_EMITTER_MEMORY_MIB;
+  if (size.isUnresolved()) {
+    throw new Error('emitterMemorySize must be known at synth time, got a token');
+  }
+  const mebibytes = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(mebibytes)) throw new Error(`emitterMemorySize must be a whole number of MiB, got: ${mebibytes} MiB`);
+  if (!(mebibytes >= MIN_LAMBDA_MEMORY_MIB && mebibytes <= MAX_LAMBDA_MEMORY_MIB)) {
+    throw new Error(`emitterMemorySize must be from ${MIN_LAMBDA_MEMORY_MIB} to ${MAX_LAMBDA_MEMORY_MIB} MiB (Lambda's range), got: ${mebibytes} MiB`);
+  }
+  return mebibytes;
 }

@@ -1,7 +1,7 @@
 /**
  * The engine choice: `SchedulerEngine` validation, and the resources the sharded engine adds (and leaves out).
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Size, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { DynamicScheduler, DynamicSchedulerProps, SchedulerEngine } from '../src';
@@ -29,6 +29,29 @@ describe('SchedulerEngine', () => {
 
   test.each([0, -1, 257, 1.5, NaN])('sharded({ shards: %p }) is refused with a message naming the value', (shards) => {
     expect(() => SchedulerEngine.sharded({ shards })).toThrow(`shards must be an integer from 1 to 256, got: ${shards}`);
+  });
+});
+
+describe('emitterMemorySize', () => {
+  const shardFunctionMemory = (engine: SchedulerEngine) => {
+    const { template } = synth(() => ({ engine }));
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('Plans, emits and keeps') } });
+    return Object.values(functions).map((f) => f.Properties.MemorySize);
+  };
+
+  test('sizes the shard function: 512 MiB by default, 1,769 MiB (one vCPU) when asked', () => {
+    expect(shardFunctionMemory(SchedulerEngine.sharded())).toEqual([512]);
+    expect(shardFunctionMemory(SchedulerEngine.sharded({ emitterMemorySize: Size.mebibytes(1769) }))).toEqual([1769]);
+    expect(SchedulerEngine.sharded({ emitterMemorySize: Size.gibibytes(1) }).emitterMemoryMebibytes).toBe(1024);
+  });
+
+  test.each([
+    ['64 MiB', Size.mebibytes(64), 'emitterMemorySize must be from 128 to 10240 MiB (Lambda\'s range), got: 64 MiB'],
+    ['11 GiB', Size.gibibytes(11), 'emitterMemorySize must be from 128 to 10240 MiB (Lambda\'s range), got: 11264 MiB'],
+    ['200,000 KiB', Size.kibibytes(200_000), 'emitterMemorySize must be a whole number of MiB, got: 195.3125 MiB'],
+    ['a token', Size.mebibytes(Token.asNumber({ Ref: 'Memory' })), 'emitterMemorySize must be known at synth time, got a token'],
+  ])('%s is refused with a message naming it', (_label, size, message) => {
+    expect(() => SchedulerEngine.sharded({ emitterMemorySize: size })).toThrow(message);
   });
 });
 

@@ -29,7 +29,7 @@ export function shardedEngine(scope: Construct, engine: SchedulerEngine, base: E
     },
   };
   const shardFunction = schedulerHandler(scope, context, 'shard', 'Plans, emits and keeps the shards of the dynamic scheduler', {
-    memorySize: 512,
+    memorySize: engine.emitterMemoryMebibytes,
     timeout: Duration.seconds(60),
   });
   const stopFunction = schedulerHandler(scope, context, 'stop', 'Handles Schedule Stop events');
