@@ -492,12 +492,15 @@ export async function putSlotPage(
   }
 }
 
-/** A tick written by a Start into a second that was already planned. */
+/**
+ * A tick written by a Start into a second that was already planned. Kept as an object (not the pages' tuples,
+ * lambda/domain/slot-codec.ts): the Start and shard functions are updated one after the other in a deployment.
+ */
 export async function putLateEntry(tableName: string, shard: number, second: number, entry: SlotEntry): Promise<void> {
   await dynamodb.send(new PutItemCommand({
     TableName: tableName,
     Item: marshall({
-      pk: slotPk(shard, second), sk: `x#${entry.id}#${entry.runId}`, entries: encodeSlotEntries(second, [entry]), [TTL_ATTRIBUTE]: second + SLOT_TTL_SECONDS,
+      pk: slotPk(shard, second), sk: `x#${entry.id}#${entry.runId}`, entries: JSON.stringify([entry]), [TTL_ATTRIBUTE]: second + SLOT_TTL_SECONDS,
     }),
   }));
 }

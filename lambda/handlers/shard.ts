@@ -200,6 +200,10 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
     queryStopMarkers(table, shard, new Date(now.getTime() - STOP_MARKER_TTL_SECONDS * 1000)),
   ]);
   const stopped = (e: SlotEntry) => markers.some((m) => m.id === e.id && m.runId === e.runId && m.processedAt < e.scheduledAt);
+  // A one-shot replaced by a Start processed at or after its tick's second was complete by then (its completion is
+  // derived, lambda/domain/run-status.ts): its tick and Schedule Completed still go out, though its item names the new run.
+  const replacedAfterDue = (e: SlotEntry) => e.checkOwner === true
+    && markers.some((m) => m.id === e.id && m.runId === e.runId && m.processedAt >= e.scheduledAt);
   const seen = new Set<string>();
   const due = entries.filter((e) => {
     const key = `${e.id}\n${e.runId}\n${e.sequence}`;
@@ -211,7 +215,7 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
   // read from the schedules table: a tick whose item names another run, or its run no longer running, is dropped.
   const runs = await getRuns(config.tableName, due.filter((e) => e.payloadInItem || e.checkOwner));
   const runOf = (e: SlotEntry) => (runs.get(e.id)?.runId === e.runId ? runs.get(e.id) : undefined);
-  const owned = (e: SlotEntry) => !e.checkOwner || stillOwned(runOf(e), e);
+  const owned = (e: SlotEntry) => !e.checkOwner || stillOwned(runOf(e), e) || replacedAfterDue(e);
   const payloadOf = (e: SlotEntry) => runOf(e)?.payloadJson;
   // A run whose tick cannot be built (its payload no longer parses) or that PutEvents refuses for good fails alone,
   // at once: resending cannot help, and retrying the second would stall every other schedule of the shard.
@@ -229,13 +233,13 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
   const sent = built.ticks.filter((_, index) => !refusedAt.has(index)).map(({ entry }) => entry);
   // A one-shot's completion is derived from its item's `completesAt`, not written (lambda/domain/run-status.ts): its
   // `Schedule Completed` goes out with the tick while the item still names its run, running.
-  const derived = (e: SlotEntry) => e.checkOwner === true && runOf(e)?.completesAt !== undefined;
+  const derived = (e: SlotEntry) => e.checkOwner === true && (runOf(e)?.completesAt !== undefined || (!runOf(e) && replacedAfterDue(e)));
   const finished = sent.filter((e) => e.last).map((e) => ({
     entry: e, completion: { id: e.id, runId: e.runId, ticks: e.sequence, reason: e.reason ?? 'end' },
   }));
   await forEachLimited(finished.filter(({ entry }) => !derived(entry)), WRITE_CONCURRENCY, ({ entry, completion }) =>
     complete(config, shards, shard, { ...completion, ...(entry.checkOwner ? { due: true } : {}) }, now));
-  const completedOneShots = finished.filter(({ entry }) => derived(entry) && runOf(entry)?.status === STATUS.RUNNING);
+  const completedOneShots = finished.filter(({ entry }) => derived(entry) && (runOf(entry)?.status === STATUS.RUNNING || !runOf(entry)));
   if (config.startedAndCompletedEvents && completedOneShots.length > 0) {
     await emitAll(config, completedOneShots.map(({ completion }) => ({ detailType: DETAIL_TYPE.COMPLETED, detail: completion })));
   }

@@ -214,7 +214,8 @@ async function startOnShard(
     log('INFO', 'Ignored a Start older than the last command for this id', { id, eventId: event.id, eventTime: event.time });
     return;
   }
-  if (claim.outcome === 'duplicate' && (claim.current.runId !== runId || claim.current.status !== STATUS.RUNNING)) {
+  // A one-shot's run is over from its tick's second on (its completion is derived, lambda/domain/run-status.ts).
+  if (claim.outcome === 'duplicate' && (claim.current.runId !== runId || !isRunningAt(claim.current, now))) {
     log('INFO', 'Ignored a redelivered Start whose run is over', { id, eventId: event.id });
     return;
   }
@@ -237,13 +238,23 @@ async function startOnShard(
     cursor = { sequence: 0, after: claim.current.batchAfter, executionTicks: 0 };
     plan = computePlan({ id, runId, spec }, cursor, now, new Date(now.getTime() + MAX_EXECUTION_AGE_MS), 1);
     announcedAt = claim.current.nextAt ?? nextAtOf(plan, spec, now);
+    if (isOneShot(spec) && !plan.ticks?.length) {
+      log('INFO', 'Ignored a redelivered Start whose one-shot is past', { id, eventId: event.id });
+      return;
+    }
   }
+  const table = shards.shardTableName;
   const replacedRunId = claim.outcome === 'claimed'
     ? (isRunningAt(claim.previous, now) ? claim.previous?.runId : undefined)
     : claim.current.previousRunId;
+  // The replaced run's ticks from now on are fenced out by a stop marker, written first so that an Emit reading the
+  // item eventually consistent still finds it (lambda/aws/shard-table.ts, getRuns). A one-shot past its tick's second
+  // (complete, so not named in Started) gets one too: its marker, at or after its tick, lets that tick out.
+  const fenced = claim.outcome === 'claimed' && claim.previous?.status === STATUS.RUNNING && claim.previous.shard !== undefined
+    ? claim.previous.runId : replacedRunId;
+  if (fenced !== undefined && fenced !== runId) await putStopMarker(table, shard, { id, runId: fenced, processedAt: now });
   const announce = () => emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt: announcedAt }, replacedRunId));
   if (config.startedAndCompletedEvents && claim.outcome === 'claimed') await announce();
-  const table = shards.shardTableName;
   const inline = payloadJson === undefined || Buffer.byteLength(payloadJson, 'utf8') <= INLINE_PAYLOAD_BYTES;
   const payload = payloadJson === undefined ? {} : inline ? { payloadJson } : { payloadInItem: true };
   const first = plan.ticks?.[0];
@@ -258,7 +269,6 @@ async function startOnShard(
     return;
   }
   if (replacedRunId !== undefined && replacedRunId !== runId) {
-    await putStopMarker(table, shard, { id, runId: replacedRunId, processedAt: now });
     // A series replaced by a one-shot leaves the roster: a tombstone with this command takes its entry's place (a
     // series replaces the entry by writing its own), so that a slower attempt of the older Start, still running, cannot
     // put the series back. A replaced one-shot's due entry stays: its tick goes out only if the item names its run.

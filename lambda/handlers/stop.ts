@@ -2,10 +2,11 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { DETAIL_TYPE, STATUS } from '../../src/contract';
 import { stopExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, shardConfig } from '../aws/handler-config';
-import { applyStop, commandKey, recordStopReported, ScheduleItem } from '../aws/schedule-table';
+import { applyStop, commandKey, getSchedule, recordStopReported, ScheduleItem } from '../aws/schedule-table';
 import { emit, reject } from '../aws/scheduler-events';
 import { deleteRosterEntry, putStopMarker } from '../aws/shard-table';
 import { countOccurrences } from '../domain/occurrences';
+import { isRunningAt } from '../domain/run-status';
 import { isOneShot } from '../domain/shards';
 import { parseStopDetail } from '../domain/stop-detail';
 
@@ -27,6 +28,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
 
   const now = new Date();
   const command = commandKey(event.time, event.id);
+  await fenceFirst(config, parsed.id, command, now);
   const result = await applyStop(config.tableName, parsed.id, command, now, config.retentionSeconds);
   switch (result.outcome) {
     case 'stopped': {
@@ -56,6 +58,20 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
       log('INFO', `Stop had nothing to stop (${result.outcome})`, { id: parsed.id, eventId: event.id });
   }
 };
+
+/**
+ * Sharded engine: the stop marker of the run this Stop will stop, written before the item. An Emit reads one-shots'
+ * items eventually consistent and relies on the markers for what a stale copy may miss (lambda/aws/shard-table.ts,
+ * getRuns), so the marker must exist by the time the item says STOPPED. A marker for a Stop that then loses to a newer
+ * command fences a run that command replaced or stopped already.
+ */
+async function fenceFirst(config: HandlerConfig, id: string, command: string, now: Date): Promise<void> {
+  const shards = shardConfig();
+  if (!shards) return;
+  const current = await getSchedule(config.tableName, id);
+  if (current?.shard === undefined || !current.runId || current.lastCommand >= command || !isRunningAt(current, now)) return;
+  await putStopMarker(shards.shardTableName, current.shard, { id, runId: current.runId, processedAt: now });
+}
 
 /**
  * Sharded engine: fence the stopped run's ticks out of the shard. The stop marker drops every tick already planned

@@ -384,6 +384,37 @@ describe('Start on the sharded engine', () => {
   });
 });
 
+describe('a Start after a one-shot\'s tick second', () => {
+  const done = {
+    id: 'a',
+    status: 'RUNNING',
+    runId: 'old-run',
+    shard: SHARD,
+    lastCommand: '2026-11-22T09:00:00.000Z#start',
+    spec: { kind: 'duration', expression: '1h', anchor: iso(-2), timezone: 'UTC' },
+    completesAt: iso(-2),
+  };
+
+  test('replaces no run (Started names none) but fences the old run with a marker at now, which lets its tick out', async () => {
+    shardStateIs(SLEEPING);
+    dynamo.on(PutItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall(done) });
+    await start(commandEvent('Schedule Start', { id: 'a', duration: '30m' }));
+    expect(putDetails('Schedule Started')[0].replacedRunId).toBeUndefined();
+    expect(items('shards').filter((i) => String(i.pk).startsWith('stops#'))).toEqual([
+      expect.objectContaining({ id: 'a', runId: 'old-run', processedAt: NOW.toISOString() }),
+    ]);
+  });
+
+  test('a redelivered copy of the one-shot\'s own Start, arriving after its tick second, does nothing', async () => {
+    const event = commandEvent('Schedule Start', { id: 'a', duration: '1h' }, { id: 'e1', time: '2026-11-22T09:00:00Z' });
+    const claimed = { ...done, runId: runIdOf('a', 'e1'), lastCommand: '2026-11-22T09:00:00.000Z#e1', startedAt: iso(-3602), batchAfter: iso(-3602) };
+    dynamo.on(PutItemCommand, { TableName: 'schedules' }).rejects(conditionFailed(claimed));
+    await start(event);
+    expect(items('shards')).toEqual([]);
+    expect(putDetails('Schedule Started')).toEqual([]);
+  });
+});
+
 describe('a first tick that falls due while the Start puts the run on its shard', () => {
   // 10 ms before the minute: the shard may emit 10:01:00 before the entry is written (the write below takes 30 ms).
   const BEFORE = new Date('2026-11-22T10:00:59.990Z');
@@ -442,10 +473,18 @@ describe('Stop on the sharded engine', () => {
     spec: { kind: 'every', expression: '10m', everyMs: 600_000, anchor: '2026-11-22T09:10:00.000Z', timezone: 'UTC' },
   };
 
+  const itemIs = (item: Record<string, unknown>) => dynamo.on(GetItemCommand, { TableName: 'schedules' }).resolves({ Item: marshall(item) });
+
   test('marks the run stopped, fences its ticks out with a stop marker, leaves the roster, and reports the ticks due by now', async () => {
+    itemIs(running);
     dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall(running) });
     await stop(commandEvent('Schedule Stop', { id: 'a' }));
-    expect(items('shards')).toEqual([expect.objectContaining({ pk: `stops#${SHARD}`, sk: `${NOW.toISOString()}#a#r1`, processedAt: NOW.toISOString() })]);
+    const marker = expect.objectContaining({ pk: `stops#${SHARD}`, sk: `${NOW.toISOString()}#a#r1`, processedAt: NOW.toISOString() });
+    // The marker is written before the item says STOPPED (an Emit reading the item eventually consistent relies on
+    // it), and again after (the same key): idempotent.
+    expect(items('shards')).toEqual([marker, marker]);
+    const order = dynamo.calls().map((c: any) => `${c.args[0].constructor.name}:${c.args[0].input.TableName}`);
+    expect(order.indexOf('PutItemCommand:shards')).toBeLessThan(order.indexOf('UpdateItemCommand:schedules'));
     expect(calls(DeleteItemCommand, 'shards')[0]).toMatchObject({ Key: marshall({ pk: `roster#${SHARD}`, sk: 'a' }), ConditionExpression: 'runId = :runId' });
     expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
     // 09:10, 09:20, ..., 10:00
@@ -453,19 +492,30 @@ describe('Stop on the sharded engine', () => {
   });
 
   test('a stopped one-shot keeps its due entry (the emit checks the item) and gets a stop marker', async () => {
-    const oneShot = { ...running, spec: { kind: 'duration', expression: '2h', anchor: iso(3600), timezone: 'UTC' }, batchSize: 1 };
+    const oneShot = { ...running, spec: { kind: 'duration', expression: '2h', anchor: iso(3600), timezone: 'UTC' }, batchSize: 1, completesAt: iso(3600) };
+    itemIs(oneShot);
     dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall(oneShot) });
     await stop(commandEvent('Schedule Stop', { id: 'a' }));
-    expect(items('shards')).toEqual([expect.objectContaining({ pk: `stops#${SHARD}` })]);
+    expect(items('shards')).toEqual([expect.objectContaining({ pk: `stops#${SHARD}` }), expect.objectContaining({ pk: `stops#${SHARD}` })]);
     expect(calls(DeleteItemCommand, 'shards')).toEqual([]);
     expect(putDetails('Schedule Stopped')).toEqual([{ id: 'a', runId: 'r1', ticks: 0 }]);
   });
 
+  test('a Stop after a one-shot\'s tick second writes no marker: the run is complete (its completion is derived)', async () => {
+    const done = { ...running, spec: { kind: 'duration', expression: '1h', anchor: iso(-60), timezone: 'UTC' }, batchSize: 1, completesAt: iso(-60) };
+    itemIs(done);
+    dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).rejects(conditionFailed(done));
+    await stop(commandEvent('Schedule Stop', { id: 'a' }));
+    expect(items('shards')).toEqual([]);
+    expect(putDetails('Schedule Stopped')).toEqual([]);
+  });
+
   test('a redelivered Stop writes the same marker again and does not report twice', async () => {
     const stopped = { ...running, status: 'STOPPED', reason: 'stopped', finishedAt: iso(-5), lastCommand: '2026-11-22T10:00:00.000Z#stop-1', stopReported: true };
+    itemIs(stopped);
     dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).rejects(conditionFailed(stopped));
     await stop(commandEvent('Schedule Stop', { id: 'a' }, { id: 'stop-1', time: '2026-11-22T10:00:00Z' }));
-    expect(items('shards')[0]).toMatchObject({ sk: `${iso(-5)}#a#r1` });
+    expect(items('shards')).toEqual([expect.objectContaining({ sk: `${iso(-5)}#a#r1` })]);
     expect(putDetails('Schedule Stopped')).toEqual([]);
   });
 });

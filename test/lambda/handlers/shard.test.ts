@@ -342,6 +342,31 @@ describe('emit', () => {
     expect(completions).toEqual(['written']);
   });
 
+  test('a one-shot replaced by a Start processed at or after its tick\'s second was complete: its tick and Completed go out', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    const once = { checkOwner: true, last: true, reason: 'once' as const };
+    slotHas(0, [tick('late', once), tick('early', once)]);
+    partitionHas('stops#0', [
+      // Replaced half a second after its scheduledAt (the shard emits within the second after it).
+      { sk: `${iso(0)}#late#run-late`, id: 'late', runId: 'run-late', processedAt: new Date((NOW_S + 0.5) * 1000).toISOString() },
+      // Replaced before it: dropped.
+      { sk: `${iso(-5)}#early#run-early`, id: 'early', runId: 'run-early', processedAt: iso(-5) },
+    ]);
+    dynamo.on(BatchGetItemCommand).resolves({
+      Responses: {
+        schedules: [
+          marshall({ id: 'late', runId: 'the-new-run', status: 'RUNNING', completesAt: iso(60) }),
+          marshall({ id: 'early', runId: 'the-new-run', status: 'RUNNING', completesAt: iso(60) }),
+        ],
+      },
+    });
+    await handler(window([0]));
+    expect(details('Schedule Tick').map((d) => [d.id, d.runId])).toEqual([['late', 'run-late']]);
+    expect(details('Schedule Completed')).toEqual([{ id: 'late', runId: 'run-late', ticks: 1, reason: 'once' }]);
+    // Nothing is written to the item, which is the new run's.
+    expect(dynamo.commandCalls(UpdateItemCommand).filter((c: any) => c.args[0].input.TableName === 'schedules')).toEqual([]);
+  });
+
   test('two runs of one id due in the same second (a one-shot replaced by another for the same time): only the item\'s run goes out', async () => {
     shardStateIs({ ...STATE, watermark: NOW_S - 1 });
     const once = { checkOwner: true, last: true, reason: 'once' as const };
