@@ -534,6 +534,11 @@ export async function putStopMarker(tableName: string, shard: number, marker: { 
   }));
 }
 
+/** Removes a stop marker (a Stop that wrote it first, then failed to apply: its retry writes its own). */
+export async function deleteStopMarker(tableName: string, shard: number, marker: { id: string; runId: string; processedAt: Date }): Promise<void> {
+  await dynamodb.send(new DeleteItemCommand({ TableName: tableName, Key: key(stopsPk(shard), `${marker.processedAt.toISOString()}#${marker.id}#${marker.runId}`) }));
+}
+
 /** Stop markers processed since `since` (older ones may linger until TTL deletes them, and are ignored). */
 export async function queryStopMarkers(
   tableName: string, shard: number, since: Date,

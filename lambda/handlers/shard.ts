@@ -215,7 +215,9 @@ async function emitSecond(config: HandlerConfig, shards: ShardConfig, window: Wi
   // read from the schedules table: a tick whose item names another run, or its run no longer running, is dropped.
   const runs = await getRuns(config.tableName, due.filter((e) => e.payloadInItem || e.checkOwner));
   const runOf = (e: SlotEntry) => (runs.get(e.id)?.runId === e.runId ? runs.get(e.id) : undefined);
-  const owned = (e: SlotEntry) => !e.checkOwner || stillOwned(runOf(e), e) || replacedAfterDue(e);
+  // Replaced after its tick's second: only when the item names another run (a run failed in an earlier attempt at this
+  // second also has a marker at or after it, and stays dropped).
+  const owned = (e: SlotEntry) => !e.checkOwner || stillOwned(runOf(e), e) || (!runOf(e) && replacedAfterDue(e));
   const payloadOf = (e: SlotEntry) => runOf(e)?.payloadJson;
   // A run whose tick cannot be built (its payload no longer parses) or that PutEvents refuses for good fails alone,
   // at once: resending cannot help, and retrying the second would stall every other schedule of the shard.

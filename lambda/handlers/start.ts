@@ -13,6 +13,7 @@ import {
   PLANNING_STALE_SECONDS,
   ScheduleSpec,
   STATUS,
+  STOP_MARKER_TTL_SECONDS,
   TickItem,
 } from '../../src/contract';
 import { startExecution, stopExecution } from '../aws/executions';
@@ -24,7 +25,7 @@ import {
 } from '../aws/shard-table';
 import { wakeShard } from '../aws/shard-wake';
 import { executionArnFor, executionNameFor, runIdFor } from '../domain/execution-names';
-import { batchAfterOf, computePlan, nextAtOf } from '../domain/machine-state';
+import { batchAfterOf, computePlan, MISSED_TOLERANCE_MS, nextAtOf } from '../domain/machine-state';
 import { AcceptedStart } from '../domain/parse-result';
 import { isRunningAt } from '../domain/run-status';
 import { parseStartDetail } from '../domain/schedule-spec';
@@ -238,7 +239,7 @@ async function startOnShard(
     cursor = { sequence: 0, after: claim.current.batchAfter, executionTicks: 0 };
     plan = computePlan({ id, runId, spec }, cursor, now, new Date(now.getTime() + MAX_EXECUTION_AGE_MS), 1);
     announcedAt = claim.current.nextAt ?? nextAtOf(plan, spec, now);
-    if (isOneShot(spec) && !plan.ticks?.length) {
+    if (isOneShot(spec) && !plan.ticks?.length) { // an item claimed before `completesAt` existed
       log('INFO', 'Ignored a redelivered Start whose one-shot is past', { id, eventId: event.id });
       return;
     }
@@ -250,8 +251,12 @@ async function startOnShard(
   // The replaced run's ticks from now on are fenced out by a stop marker, written first so that an Emit reading the
   // item eventually consistent still finds it (lambda/aws/shard-table.ts, getRuns). A one-shot past its tick's second
   // (complete, so not named in Started) gets one too: its marker, at or after its tick, lets that tick out.
-  const fenced = claim.outcome === 'claimed' && claim.previous?.status === STATUS.RUNNING && claim.previous.shard !== undefined
-    ? claim.previous.runId : replacedRunId;
+  // (Not for one finished longer ago than a marker lives: its tick went out, or was missed, long before.)
+  const previous = claim.outcome === 'claimed' ? claim.previous : undefined;
+  const recentOneShot = previous?.completesAt !== undefined
+    && Date.parse(previous.completesAt) > now.getTime() - STOP_MARKER_TTL_SECONDS * 1000;
+  const fenced = previous?.status === STATUS.RUNNING && previous.shard !== undefined && (replacedRunId !== undefined || recentOneShot)
+    ? previous.runId : replacedRunId;
   if (fenced !== undefined && fenced !== runId) await putStopMarker(table, shard, { id, runId: fenced, processedAt: now });
   const announce = () => emit(config, DETAIL_TYPE.STARTED, startedDetail({ ...parsed, spec }, { runId, nextAt: announcedAt }, replacedRunId));
   if (config.startedAndCompletedEvents && claim.outcome === 'claimed') await announce();
@@ -298,17 +303,20 @@ async function startOnShard(
 async function sendOverdueFirstTick(
   config: HandlerConfig, run: { id: string; runId: string; spec: ScheduleSpec; payloadJson?: string }, tick: TickItem | undefined,
 ): Promise<void> {
-  if (!tick || Date.parse(tick.scheduledAt) > Date.now()) return;
+  const due = tick ? Date.parse(tick.scheduledAt) : undefined;
+  // Not before its time, nor more than the tolerance late (an occurrence that late is skipped, on both engines).
+  if (due === undefined || due > Date.now() || due < Date.now() - MISSED_TOLERANCE_MS) return;
   const item = await getSchedule(config.tableName, run.id);
   if (item?.runId !== run.runId || item.status !== STATUS.RUNNING) return;
   const { id, runId, spec } = run;
+  const firstTick = tick!;
   const events: Array<{ detailType: string; detail: Record<string, unknown> }> = [
-    { detailType: DETAIL_TYPE.TICK, detail: tickDetailOf({ id, runId, ...tick }, run.payloadJson) },
+    { detailType: DETAIL_TYPE.TICK, detail: tickDetailOf({ id, runId, ...firstTick }, run.payloadJson) },
   ];
-  if (tick.last && isOneShot(spec) && config.startedAndCompletedEvents) {
-    events.push({ detailType: DETAIL_TYPE.COMPLETED, detail: { id, runId, ticks: tick.sequence, reason: completionReason(spec, tick) } });
+  if (firstTick.last && isOneShot(spec) && config.startedAndCompletedEvents) {
+    events.push({ detailType: DETAIL_TYPE.COMPLETED, detail: { id, runId, ticks: firstTick.sequence, reason: completionReason(spec, firstTick) } });
   }
-  log('INFO', 'The first tick fell due while the run joined its shard: sent by the Start', { id, runId, scheduledAt: tick.scheduledAt });
+  log('INFO', 'The first tick fell due while the run joined its shard: sent by the Start', { id, runId, scheduledAt: firstTick.scheduledAt });
   await emitAll(config, events);
 }
 

@@ -4,7 +4,7 @@ import { stopExecution } from '../aws/executions';
 import { HandlerConfig, handlerConfig, log, shardConfig } from '../aws/handler-config';
 import { applyStop, commandKey, getSchedule, recordStopReported, ScheduleItem } from '../aws/schedule-table';
 import { emit, reject } from '../aws/scheduler-events';
-import { deleteRosterEntry, putStopMarker } from '../aws/shard-table';
+import { deleteRosterEntry, deleteStopMarker, putStopMarker } from '../aws/shard-table';
 import { countOccurrences } from '../domain/occurrences';
 import { isRunningAt } from '../domain/run-status';
 import { isOneShot } from '../domain/shards';
@@ -28,8 +28,15 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
 
   const now = new Date();
   const command = commandKey(event.time, event.id);
-  await fenceFirst(config, parsed.id, command, now);
-  const result = await applyStop(config.tableName, parsed.id, command, now, config.retentionSeconds);
+  const fence = await fenceFirst(config, parsed.id, command, now);
+  let result: Awaited<ReturnType<typeof applyStop>>;
+  try {
+    result = await applyStop(config.tableName, parsed.id, command, now, config.retentionSeconds);
+  } catch (error) {
+    // Not applied: the marker must not drop the run's ticks meanwhile (the retry, a minute later, writes its own).
+    if (fence) await fence.undo().catch((undoError) => log('WARN', 'Could not remove the stop marker of a Stop that failed', { id: parsed.id, error: String(undoError) }));
+    throw error;
+  }
   switch (result.outcome) {
     case 'stopped': {
       const { previous } = result;
@@ -60,17 +67,21 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
 };
 
 /**
- * Sharded engine: the stop marker of the run this Stop will stop, written before the item. An Emit reads one-shots'
- * items eventually consistent and relies on the markers for what a stale copy may miss (lambda/aws/shard-table.ts,
- * getRuns), so the marker must exist by the time the item says STOPPED. A marker for a Stop that then loses to a newer
- * command fences a run that command replaced or stopped already.
+ * Sharded engine: the stop marker of the one-shot this Stop will stop, written before the item. The Emit reads
+ * one-shots' items eventually consistent and relies on the markers for what a stale copy may miss (lambda/aws/
+ * shard-table.ts, getRuns), so the marker must exist by the time the item says STOPPED. (A series' ticks are not checked
+ * against its item: its marker is written after, as before.) A marker for a Stop that then loses to a newer command
+ * fences a run that command replaced or stopped already; one for a Stop that fails is removed (`undo`).
  */
-async function fenceFirst(config: HandlerConfig, id: string, command: string, now: Date): Promise<void> {
+async function fenceFirst(config: HandlerConfig, id: string, command: string, now: Date): Promise<{ undo: () => Promise<void> } | undefined> {
   const shards = shardConfig();
-  if (!shards) return;
+  if (!shards) return undefined;
   const current = await getSchedule(config.tableName, id);
-  if (current?.shard === undefined || !current.runId || current.lastCommand >= command || !isRunningAt(current, now)) return;
-  await putStopMarker(shards.shardTableName, current.shard, { id, runId: current.runId, processedAt: now });
+  if (current?.shard === undefined || !current.runId || !current.spec || !isOneShot(current.spec)) return undefined;
+  if (current.lastCommand >= command || !isRunningAt(current, now)) return undefined;
+  const marker = { id, runId: current.runId, processedAt: now };
+  await putStopMarker(shards.shardTableName, current.shard, marker);
+  return { undo: () => deleteStopMarker(shards.shardTableName, current.shard!, marker) };
 }
 
 /**

@@ -441,6 +441,18 @@ describe('a first tick that falls due while the Start puts the run on its shard'
     expect(putDetails('Schedule Completed')).toEqual(completed.map((c) => ({ id: 'a', runId: runIdOf('a', 'e1'), ...c })));
   });
 
+  test('not when the Start took so long that the tick is more than 10 s late: such an occurrence is skipped', async () => {
+    jest.setSystemTime(BEFORE);
+    shardStateIs(WINDOW);
+    dynamo.on(PutItemCommand, { TableName: 'shards' }).callsFake(() => {
+      jest.setSystemTime(new Date(BEFORE.getTime() + 11_000));
+      return {};
+    });
+    itemNames(runIdOf('a', 'e1'));
+    await start(commandEvent('Schedule Start', { id: 'a', cron: '* * * * *' }, { id: 'e1', time: '2026-11-22T10:00:59Z' }));
+    expect(putDetails('Schedule Tick')).toEqual([]);
+  });
+
   test('not when the item names another run by then (a newer Start or a Stop)', async () => {
     jest.setSystemTime(BEFORE);
     shardStateIs(WINDOW);
@@ -479,12 +491,7 @@ describe('Stop on the sharded engine', () => {
     itemIs(running);
     dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall(running) });
     await stop(commandEvent('Schedule Stop', { id: 'a' }));
-    const marker = expect.objectContaining({ pk: `stops#${SHARD}`, sk: `${NOW.toISOString()}#a#r1`, processedAt: NOW.toISOString() });
-    // The marker is written before the item says STOPPED (an Emit reading the item eventually consistent relies on
-    // it), and again after (the same key): idempotent.
-    expect(items('shards')).toEqual([marker, marker]);
-    const order = dynamo.calls().map((c: any) => `${c.args[0].constructor.name}:${c.args[0].input.TableName}`);
-    expect(order.indexOf('PutItemCommand:shards')).toBeLessThan(order.indexOf('UpdateItemCommand:schedules'));
+    expect(items('shards')).toEqual([expect.objectContaining({ pk: `stops#${SHARD}`, sk: `${NOW.toISOString()}#a#r1`, processedAt: NOW.toISOString() })]);
     expect(calls(DeleteItemCommand, 'shards')[0]).toMatchObject({ Key: marshall({ pk: `roster#${SHARD}`, sk: 'a' }), ConditionExpression: 'runId = :runId' });
     expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
     // 09:10, 09:20, ..., 10:00
@@ -496,9 +503,23 @@ describe('Stop on the sharded engine', () => {
     itemIs(oneShot);
     dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).resolves({ Attributes: marshall(oneShot) });
     await stop(commandEvent('Schedule Stop', { id: 'a' }));
-    expect(items('shards')).toEqual([expect.objectContaining({ pk: `stops#${SHARD}` }), expect.objectContaining({ pk: `stops#${SHARD}` })]);
+    // The marker is written before the item says STOPPED (an Emit reading a one-shot's item eventually consistent
+    // relies on it), and again after (the same key): idempotent.
+    const marker = expect.objectContaining({ pk: `stops#${SHARD}`, sk: `${NOW.toISOString()}#a#r1` });
+    expect(items('shards')).toEqual([marker, marker]);
+    const order = dynamo.calls().map((c: any) => `${c.args[0].constructor.name}:${c.args[0].input.TableName}`);
+    expect(order.indexOf('PutItemCommand:shards')).toBeLessThan(order.indexOf('UpdateItemCommand:schedules'));
     expect(calls(DeleteItemCommand, 'shards')).toEqual([]);
     expect(putDetails('Schedule Stopped')).toEqual([{ id: 'a', runId: 'r1', ticks: 0 }]);
+  });
+
+  test('a Stop of a one-shot that fails to apply removes the marker it wrote first, and fails (Lambda retries it)', async () => {
+    const oneShot = { ...running, spec: { kind: 'duration', expression: '2h', anchor: iso(3600), timezone: 'UTC' }, batchSize: 1, completesAt: iso(3600) };
+    itemIs(oneShot);
+    dynamo.on(UpdateItemCommand, { TableName: 'schedules' }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(stop(commandEvent('Schedule Stop', { id: 'a' }))).rejects.toThrow('Rate exceeded');
+    expect(items('shards')).toEqual([expect.objectContaining({ pk: `stops#${SHARD}`, sk: `${NOW.toISOString()}#a#r1` })]);
+    expect(calls(DeleteItemCommand, 'shards')).toEqual([expect.objectContaining({ Key: marshall({ pk: `stops#${SHARD}`, sk: `${NOW.toISOString()}#a#r1` }) })]);
   });
 
   test('a Stop after a one-shot\'s tick second writes no marker: the run is complete (its completion is derived)', async () => {

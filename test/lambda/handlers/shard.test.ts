@@ -367,6 +367,16 @@ describe('emit', () => {
     expect(dynamo.commandCalls(UpdateItemCommand).filter((c: any) => c.args[0].input.TableName === 'schedules')).toEqual([]);
   });
 
+  test('a one-shot failed in an earlier attempt at this second stays dropped, though its failure wrote a marker after its tick', async () => {
+    shardStateIs({ ...STATE, watermark: NOW_S - 1 });
+    slotHas(0, [tick('failed', { checkOwner: true, last: true, reason: 'once' })]);
+    partitionHas('stops#0', [{ sk: `${iso(0)}#failed#run-failed`, id: 'failed', runId: 'run-failed', processedAt: new Date((NOW_S + 0.2) * 1000).toISOString() }]);
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { schedules: [marshall({ id: 'failed', runId: 'run-failed', status: 'FAILED', completesAt: iso(0) })] } });
+    await handler(window([0]));
+    expect(details('Schedule Tick')).toEqual([]);
+    expect(details('Schedule Completed')).toEqual([]);
+  });
+
   test('two runs of one id due in the same second (a one-shot replaced by another for the same time): only the item\'s run goes out', async () => {
     shardStateIs({ ...STATE, watermark: NOW_S - 1 });
     const once = { checkOwner: true, last: true, reason: 'once' as const };
