@@ -303,20 +303,20 @@ async function startOnShard(
 async function sendOverdueFirstTick(
   config: HandlerConfig, run: { id: string; runId: string; spec: ScheduleSpec; payloadJson?: string }, tick: TickItem | undefined,
 ): Promise<void> {
-  const due = tick ? Date.parse(tick.scheduledAt) : undefined;
+  if (!tick) return;
+  const due = Date.parse(tick.scheduledAt);
   // Not before its time, nor more than the tolerance late (an occurrence that late is skipped, on both engines).
-  if (due === undefined || due > Date.now() || due < Date.now() - MISSED_TOLERANCE_MS) return;
+  if (due > Date.now() || due < Date.now() - MISSED_TOLERANCE_MS) return;
   const item = await getSchedule(config.tableName, run.id);
   if (item?.runId !== run.runId || item.status !== STATUS.RUNNING) return;
   const { id, runId, spec } = run;
-  const firstTick = tick!;
   const events: Array<{ detailType: string; detail: Record<string, unknown> }> = [
-    { detailType: DETAIL_TYPE.TICK, detail: tickDetailOf({ id, runId, ...firstTick }, run.payloadJson) },
+    { detailType: DETAIL_TYPE.TICK, detail: tickDetailOf({ id, runId, ...tick }, run.payloadJson) },
   ];
-  if (firstTick.last && isOneShot(spec) && config.startedAndCompletedEvents) {
-    events.push({ detailType: DETAIL_TYPE.COMPLETED, detail: { id, runId, ticks: firstTick.sequence, reason: completionReason(spec, firstTick) } });
+  if (tick.last && isOneShot(spec) && config.startedAndCompletedEvents) {
+    events.push({ detailType: DETAIL_TYPE.COMPLETED, detail: { id, runId, ticks: tick.sequence, reason: completionReason(spec, tick) } });
   }
-  log('INFO', 'The first tick fell due while the run joined its shard: sent by the Start', { id, runId, scheduledAt: firstTick.scheduledAt });
+  log('INFO', 'The first tick fell due while the run joined its shard: sent by the Start', { id, runId, scheduledAt: tick.scheduledAt });
   await emitAll(config, events);
 }
 
